@@ -1,0 +1,3 @@
+"""One module per ``analytics`` subcommand (discovered automatically)."""
+
+__all__: list[str] = []
