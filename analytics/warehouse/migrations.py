@@ -39,13 +39,13 @@ def migrations() -> tuple[Migration, ...]:
             found.append(Migration(int(m.group(1)), m.group(2), entry.read_text("utf-8")))
     found.sort(key=lambda mig: mig.version)
     versions = [mig.version for mig in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise SchemaError(f"migration files are not numbered 1..n without gaps: {versions}")
+    if len(set(versions)) != len(versions):
+        raise SchemaError(f"two migration files share a version number: {versions}")
     return tuple(found)
 
 
 def latest_version() -> int:
-    return len(migrations())
+    return max((mig.version for mig in migrations()), default=0)
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
