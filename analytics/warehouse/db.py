@@ -19,7 +19,12 @@ import duckdb
 
 from analytics.config import resolve_warehouse
 from analytics.errors import SchemaError, WarehouseError, WarehouseLockedError
-from analytics.warehouse.migrations import apply_migrations, current_version, latest_version
+from analytics.warehouse.migrations import (
+    apply_migrations,
+    current_version,
+    latest_version,
+    pending,
+)
 
 __all__ = ["Warehouse", "open_warehouse"]
 
@@ -145,7 +150,7 @@ def open_warehouse(
                 f"{target} has schema version {version}, newer than this package knows "
                 f"({latest}); upgrade the package"
             )
-        if version < latest:
+        if pending(con):
             if read_only:
                 raise SchemaError(
                     f"{target} has schema version {version} but this package needs {latest}; "

@@ -16,7 +16,14 @@ import duckdb
 
 from analytics.errors import SchemaError
 
-__all__ = ["Migration", "apply_migrations", "current_version", "latest_version", "migrations"]
+__all__ = [
+    "Migration",
+    "apply_migrations",
+    "current_version",
+    "latest_version",
+    "migrations",
+    "pending",
+]
 
 _NAME_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -48,6 +55,14 @@ def latest_version() -> int:
     return max((mig.version for mig in migrations()), default=0)
 
 
+def pending(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Versions of packaged migrations not yet applied to this connection's database."""
+    if current_version(con) == 0:
+        return [m.version for m in migrations()]
+    applied = {int(r[0]) for r in con.execute("SELECT version FROM schema_version").fetchall()}
+    return [m.version for m in migrations() if m.version not in applied]
+
+
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     """The highest applied migration, 0 for an empty file."""
     exists = con.execute(
@@ -67,10 +82,11 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, *, up_to: int | None = None
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
         " applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)"
     )
-    version = current_version(con)
+    applied = {int(r[0]) for r in con.execute("SELECT version FROM schema_version").fetchall()}
+    version = max(applied, default=0)
     target = latest_version() if up_to is None else up_to
     for mig in migrations():
-        if mig.version <= version or mig.version > target:
+        if mig.version in applied or mig.version > target:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -85,5 +101,5 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, *, up_to: int | None = None
                 "unchanged at its previous version"
             ) from exc
         con.execute("COMMIT")
-        version = mig.version
+        version = max(version, mig.version)
     return version
