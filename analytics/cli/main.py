@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for mod in _command_modules():
-        p = sub.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP))
+        p = sub.add_parser(
+            mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP)
+        )
         _common_options(p, top=False)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
@@ -90,7 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("error: interrupted; the warehouse keeps only what was fully committed", file=sys.stderr)
+        print(
+            "error: interrupted; the warehouse keeps only what was fully committed", file=sys.stderr
+        )
         return EXIT_INTERRUPTED
 
 

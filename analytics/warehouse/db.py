@@ -63,7 +63,7 @@ class Warehouse:
 
     def sql(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
         """Run a query and return a polars DataFrame."""
-        return self.execute(sql, params).pl()
+        return self.con.sql(sql, params=params).pl()
 
     @contextmanager
     def transaction(self) -> Iterator[Warehouse]:

@@ -10,9 +10,7 @@ ORDER = 90
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--catalog", action="store_true", help="list the signal catalog instead"
-    )
+    parser.add_argument("--catalog", action="store_true", help="list the signal catalog instead")
     parser.add_argument(
         "--migrate",
         action="store_true",

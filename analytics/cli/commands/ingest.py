@@ -21,7 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="DBC for raw CAN logs; repeat per bus/channel (e.g. --dbc 0=pt.dbc --dbc 1=bms.dbc)",
     )
     parser.add_argument(
-        "--signal-map", action="append", default=[], metavar="FILE",
+        "--signal-map",
+        action="append",
+        default=[],
+        metavar="FILE",
         help="map DBC Message.Signal to catalog signals (default: the map shipped for the DBC)",
     )
     parser.add_argument(
@@ -37,7 +40,11 @@ def run(args: argparse.Namespace) -> int:
     options = {"dbc": args.dbc, "signal_map": args.signal_map, "column_map": args.column_map}
     with open_warehouse(args.warehouse) as wh:
         results = ingest_paths(
-            wh, args.paths, fmt=args.fmt, vehicle_id=args.vehicle, options=options,
+            wh,
+            args.paths,
+            fmt=args.fmt,
+            vehicle_id=args.vehicle,
+            options=options,
             show_progress=not args.quiet,
         )
     failed = 0
