@@ -95,9 +95,12 @@ def test_directory_path_is_refused(tmp_path):
 
 def test_read_only_cannot_write(warehouse_path):
     open_warehouse(warehouse_path).close()
-    with open_warehouse(warehouse_path, read_only=True) as wh, pytest.raises(WarehouseError):
-        with wh.transaction():
-            pass
+    with (
+        open_warehouse(warehouse_path, read_only=True) as wh,
+        pytest.raises(WarehouseError),
+        wh.transaction(),
+    ):
+        pass
 
 
 READER = textwrap.dedent(
