@@ -1,0 +1,60 @@
+"""``analytics run``: the whole pipeline (optionally on a freshly generated demo fleet)."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "run"
+HELP = "run every pipeline stage; with --demo, generate and ingest the demo fleet first"
+ORDER = 10
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--demo", action="store_true", help="simulate the demo fleet and ingest it first"
+    )
+    parser.add_argument(
+        "--demo-dir", default="data/demo", metavar="DIR", help="where the demo fleet is written"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="STAGE",
+        help="run only this stage (repeatable): quality, sessions, soh, forecast, charging",
+    )
+    parser.add_argument(
+        "--vehicle",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="limit the stages to these vehicles (repeatable)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from analytics.config import resolve_warehouse
+    from analytics.pipeline import run_stages
+    from analytics.warehouse import open_warehouse, summarize
+
+    t0 = time.perf_counter()
+    path = resolve_warehouse(args.warehouse)
+    with open_warehouse(path) as wh:
+        if args.demo:
+            from analytics.demo import generate_demo, ingest_demo
+
+            out = generate_demo(Path(args.demo_dir))
+            ingest_demo(wh, out)
+        run_stages(wh, only=args.only or None, vehicles=args.vehicle or None)
+        print()
+        for line in summarize(wh).lines():
+            print(line)
+    print(f"\ndone in {time.perf_counter() - t0:.0f}s")
+    print(
+        "open the app with:  .venv/bin/analytics app"
+        + ("" if args.warehouse is None else f" --warehouse {path}")
+    )
+    return 0
