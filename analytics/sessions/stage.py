@@ -1,0 +1,110 @@
+"""The ``sessions`` stage: cut every vehicle's signals into drive / charge / park sessions.
+
+``sessions_for_vehicle`` is a pure function of one vehicle's long signal rows (so a
+distributed engine can run it per vehicle); ``run_stage`` loops the warehouse's vehicles and
+replaces their rows in table ``sessions`` one vehicle at a time, in one transaction each.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from analytics.errors import SessionError
+from analytics.sessions.aggregate import summarize_sessions
+from analytics.sessions.cut import CutConfig, assign_sessions
+from analytics.sessions.frame import clean_clock, wide_frame
+from analytics.warehouse import (
+    Warehouse,
+    read_signals,
+    record_run,
+    replace_vehicle_rows,
+    vehicle_ids,
+)
+
+__all__ = ["run_stage", "sessions_for_vehicle"]
+
+
+def sessions_for_vehicle(
+    vehicle_id: str, long: pl.DataFrame, cfg: CutConfig | None = None
+) -> pl.DataFrame:
+    """Sessions of one vehicle from its long ``ts, signal, value`` rows (any order)."""
+    cfg = cfg or CutConfig()
+    missing = {"ts", "signal", "value"} - set(long.columns)
+    if missing:
+        raise SessionError(
+            f"signals for {vehicle_id} lack columns {sorted(missing)}; "
+            "pass the long frame read from table signals"
+        )
+    wide = wide_frame(long, hold_gap_s=cfg.max_gap_s)
+    wide, dropped_ts = _drop_clock_jumps(wide)
+    labels = assign_sessions(wide, cfg)
+    out = summarize_sessions(vehicle_id, wide, labels, cfg)
+    if dropped_ts.size and out.height:
+        starts = out["start_ts"].dt.epoch("us").to_numpy()
+        hit = np.unique(np.clip(np.searchsorted(starts, dropped_ts, side="right") - 1, 0, None))
+        mark = np.zeros(out.height, dtype=bool)
+        mark[hit] = True
+        out = out.with_columns(
+            pl.when(pl.Series(mark))
+            .then(
+                pl.concat_str(
+                    [pl.col("flags"), pl.lit("clock_jump")], separator=";"
+                ).str.strip_chars(";")
+            )
+            .otherwise(pl.col("flags"))
+            .alias("flags")
+        )
+    return out
+
+
+def _drop_clock_jumps(wide: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
+    cleaned, n_bad = clean_clock(wide)
+    if n_bad == 0:
+        return wide, np.zeros(0, dtype=np.int64)
+    kept = set(cleaned["ts"].dt.epoch("us").to_list())
+    all_ts = wide["ts"].dt.epoch("us").to_numpy()
+    dropped = all_ts[~np.isin(all_ts, np.fromiter(kept, dtype=np.int64))]
+    return cleaned, dropped
+
+
+def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str, Any]:
+    """Cut sessions for ``vehicles`` (default: every vehicle with signals) into ``sessions``."""
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    ids = list(vehicles) if vehicles else vehicle_ids(wh, table="signals")
+    if not ids:
+        raise SessionError(
+            "no signals in the warehouse; ingest telemetry first (`analytics ingest`)"
+        )
+    counts = {"drive": 0, "charge": 0, "park": 0}
+    rows = 0
+    skipped: list[str] = []
+    for vid in ids:
+        long = read_signals(wh, vid)
+        if long.height == 0:
+            skipped.append(vid)
+            replace_vehicle_rows(wh, "sessions", [vid], pl.DataFrame())
+            continue
+        frame = sessions_for_vehicle(vid, long)
+        rows += replace_vehicle_rows(wh, "sessions", [vid], frame)
+        for kind, n in frame["kind"].value_counts().iter_rows():
+            counts[kind] = counts.get(kind, 0) + n
+    summary: dict[str, Any] = {"vehicles": len(ids) - len(skipped), "sessions": rows, **counts}
+    if skipped:
+        summary["skipped_no_signals"] = len(skipped)
+    record_run(
+        wh,
+        "sessions",
+        started,
+        parameters={"vehicles": vehicles},
+        vehicles=len(ids),
+        rows_written=rows,
+        message=f"{time.perf_counter() - t0:.1f} s",
+    )
+    return summary
