@@ -7,6 +7,11 @@ rest: range quarantine, de-duplication, the manifest and the one-transaction com
 
 Readers live in modules listed in :data:`READER_MODULES`; each module defines ``READER``.
 Readers whose ``target`` is ``"vehicles"`` yield rows for the ``vehicles`` table instead.
+
+Readers of large tabular files may yield a :class:`SqlChunk` instead of frames: a DuckDB
+``SELECT`` over the file (run on ``ctx.con``) producing the same four columns, so the rows
+never pass through Python. Temporary objects such a reader creates must be named
+``_ingest_*``; the loader drops them when the file is done.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ __all__ = [
     "SIGNAL_SCHEMA",
     "ReadContext",
     "Reader",
+    "SqlChunk",
     "detect_reader",
     "get_reader",
     "is_gzip",
@@ -45,7 +51,10 @@ SIGNAL_SCHEMA: dict[str, pl.DataType] = {
 }
 
 # Detection order matters: content-sniffing readers with a magic number come first.
-READER_MODULES: list[str] = []
+READER_MODULES: list[str] = [
+    "analytics.ingest.exports.long_parquet",
+    "analytics.ingest.exports.long_csv",
+]
 
 
 @dataclass
@@ -59,10 +68,25 @@ class ReadContext:
     records_decoded: int = 0
     records_skipped: int = 0
     progress: Any = None  # a tqdm-like object with update(n), or None
+    con: Any = None  # the warehouse's DuckDB connection, set by the loader
 
     def tick(self, n: int) -> None:
         if self.progress is not None and n:
             self.progress.update(n)
+
+
+@dataclass(frozen=True)
+class SqlChunk:
+    """Rows a reader leaves in DuckDB: ``sql`` selects ``vehicle_id, ts, signal, value``.
+
+    ``signal`` may be a VSS path, DIMO alias or catalog key (the loader resolves it);
+    ``ts`` must be ``TIMESTAMPTZ``. ``rows_read`` is the number of input records it covers
+    when the reader knows it (else the loader counts the rows).
+    """
+
+    sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+    rows_read: int | None = None
 
 
 class Reader(Protocol):
@@ -130,6 +154,4 @@ def detect_reader(path: Path) -> Reader:
         if r.detect(path, head):
             return r
     known = ", ".join(r.format for r in readers())
-    raise FormatError(
-        f"cannot tell the format of {path}; force it with --format (one of: {known})"
-    )
+    raise FormatError(f"cannot tell the format of {path}; force it with --format (one of: {known})")

@@ -20,14 +20,20 @@ from typing import Any
 
 import polars as pl
 
-from analytics.catalog import load_catalog
 from analytics.errors import AnalyticsError, IngestError
 from analytics.ingest.base import (
     SIGNAL_SCHEMA,
     ReadContext,
     Reader,
+    SqlChunk,
     detect_reader,
     get_reader,
+)
+from analytics.ingest.commit import (
+    analyse_source,
+    conflicting_duplicates,
+    insert_signals,
+    overlaps_existing,
 )
 from analytics.ingest.issues import Issue
 from analytics.warehouse.db import Warehouse
@@ -75,114 +81,106 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _ranges_frame() -> pl.DataFrame:
-    cat = load_catalog()
-    return pl.DataFrame(
-        {
-            "signal": [s.path for s in cat],
-            "_min": [s.min for s in cat],
-            "_max": [s.max for s in cat],
-        }
-    )
+def _stage_frames(wh: Warehouse, reader: Reader, path: Path, ctx: ReadContext) -> tuple[str, dict]:
+    """Run the reader; return the SQL source of its rows (a file query or the staging table).
 
-
-def _validate_chunk(chunk: pl.DataFrame, ctx: ReadContext, ranges: pl.DataFrame) -> pl.DataFrame:
-    """Drop rows that cannot be stored, recording each reason in ``ctx.issues``."""
-    chunk = chunk.select(
-        [pl.col(c).cast(t, strict=False).alias(c) for c, t in SIGNAL_SCHEMA.items()]
-    )
-    if ctx.vehicle_id is not None:
-        chunk = chunk.with_columns(pl.col("vehicle_id").fill_null(ctx.vehicle_id))
-    bad_vehicle = chunk["vehicle_id"].is_null()
-    if bad_vehicle.any():
-        ctx.issues.add(
-            "no_vehicle_id",
-            count=int(bad_vehicle.sum()),
-            severity="error",
-            detail="rows without a vehicle id; pass --vehicle ID",
-        )
-        chunk = chunk.filter(~bad_vehicle)
-    bad_ts = chunk["ts"].is_null()
-    if bad_ts.any():
-        ctx.issues.add("bad_timestamp", count=int(bad_ts.sum()))
-        chunk = chunk.filter(~bad_ts)
-    bad_val = chunk["value"].is_null() | chunk["value"].is_nan() | chunk["value"].is_infinite()
-    if bad_val.any():
-        ctx.issues.add("missing_value", count=int(bad_val.sum()))
-        chunk = chunk.filter(~bad_val)
-
-    joined = chunk.join(ranges, on="signal", how="left")
-    unknown = joined["_min"].is_null()
-    if unknown.any():
-        names = joined.filter(unknown)["signal"].unique().head(5).to_list()
-        ctx.issues.add(
-            "unknown_signal",
-            count=int(unknown.sum()),
-            example=", ".join(str(n) for n in names),
-            severity="error",
-        )
-    out = joined.filter(~unknown)
-    outside = (out["value"] < out["_min"]) | (out["value"] > out["_max"])
-    if outside.any():
-        bad = out.filter(outside)
-        for (sig,), grp in bad.group_by(["signal"], maintain_order=True):
-            first = grp.row(0, named=True)
-            ctx.issues.add(
-                "out_of_range",
-                count=grp.height,
-                example=f"{sig} = {first['value']!r} at {first['ts']}",
-                detail=str(sig),
-            )
-        out = out.filter(~outside)
-    return out.select(list(SIGNAL_SCHEMA))
-
-
-def _stage_signals(wh: Warehouse, reader: Reader, path: Path, ctx: ReadContext) -> int:
+    A single :class:`SqlChunk` is used as it is (the rows stay in DuckDB and the file is read
+    by DuckDB directly); frame chunks and several SQL chunks go into a staging temp table,
+    which DuckDB spills to disk when it outgrows memory.
+    """
     wh.execute(
         "CREATE OR REPLACE TEMP TABLE _ingest_stage "
         "(vehicle_id VARCHAR, ts TIMESTAMPTZ, signal VARCHAR, value DOUBLE)"
     )
-    ranges = _ranges_frame()
-    staged = 0
+    pending: SqlChunk | None = None
+    staged = False
     for chunk in reader.read(path, ctx):
+        if isinstance(chunk, SqlChunk):
+            if pending is None and not staged:
+                pending = chunk
+                continue
+            for c in (pending, chunk):
+                if c is not None:
+                    _materialise(wh, c, ctx)
+            pending, staged = None, True
+            continue
         if chunk.height == 0:
             continue
-        good = _validate_chunk(chunk, ctx, ranges)
-        if good.height:
-            wh.con.register("_ingest_chunk", good.to_arrow())
-            try:
-                wh.execute("INSERT INTO _ingest_stage SELECT * FROM _ingest_chunk")
-            finally:
-                wh.con.unregister("_ingest_chunk")
-            staged += good.height
-    return staged
-
-
-def _commit_signals(wh: Warehouse, source_id: int) -> int:
-    """Insert staged rows not already present (same vehicle, time and signal)."""
-    before = wh.execute("SELECT count(*) FROM signals").fetchone()[0]
-    wh.execute(
-        """
-        INSERT INTO signals (vehicle_id, ts, signal, value, source_id)
-        WITH staged AS (
-            SELECT vehicle_id, ts, signal, any_value(value) AS value
-            FROM _ingest_stage GROUP BY ALL
-        ),
-        bounds AS (
-            SELECT vehicle_id, min(ts) AS t0, max(ts) AS t1 FROM staged GROUP BY vehicle_id
-        ),
-        existing AS (
-            SELECT s.vehicle_id, s.ts, s.signal FROM signals s
-            JOIN bounds b ON s.vehicle_id = b.vehicle_id AND s.ts BETWEEN b.t0 AND b.t1
+        if pending is not None:
+            _materialise(wh, pending, ctx)
+            pending = None
+        staged = True
+        frame = chunk.select(
+            [pl.col(c).cast(t, strict=False).alias(c) for c, t in SIGNAL_SCHEMA.items()]
         )
-        SELECT st.vehicle_id, st.ts, st.signal, st.value, $sid
-        FROM staged st ANTI JOIN existing e USING (vehicle_id, ts, signal)
-        ORDER BY st.vehicle_id, st.ts, st.signal
-        """,
-        {"sid": source_id},
+        wh.con.register("_ingest_chunk", frame.to_arrow())
+        try:
+            wh.execute("INSERT INTO _ingest_stage SELECT * FROM _ingest_chunk")
+        finally:
+            wh.con.unregister("_ingest_chunk")
+    if pending is not None:
+        if pending.rows_read is not None:
+            ctx.records_read += pending.rows_read
+        return pending.sql, dict(pending.params)
+    return "SELECT * FROM _ingest_stage", {}
+
+
+def _materialise(wh: Warehouse, chunk: SqlChunk, ctx: ReadContext) -> None:
+    """Append a SQL chunk's rows to the staging table (used when a file has several)."""
+    if chunk.rows_read is not None:
+        ctx.records_read += chunk.rows_read
+    wh.execute(
+        f"INSERT INTO _ingest_stage SELECT vehicle_id, ts, signal, value FROM ({chunk.sql})",
+        chunk.params or None,
     )
-    after = wh.execute("SELECT count(*) FROM signals").fetchone()[0]
-    return int(after - before)
+
+
+def _drop_temp(wh: Warehouse) -> None:
+    """Drop the temporary tables and views of one ingest (names start with ``_ingest_``)."""
+    rows = wh.execute(
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_catalog = 'temp' AND table_name LIKE '\\_ingest\\_%' ESCAPE '\\'"
+    ).fetchall()
+    for name, kind in rows:
+        what = "VIEW" if kind == "VIEW" else "TABLE"
+        wh.execute(f'DROP {what} IF EXISTS temp."{name}"')
+
+
+def _commit_signals(wh: Warehouse, src: str, params: dict, ctx: ReadContext, source_id: int) -> int:
+    """Validate the source in DuckDB, count what is skipped, insert the rest."""
+    stats = analyse_source(wh.con, src, params, ctx.vehicle_id, ctx.issues)
+    if ctx.records_read <= 0:
+        ctx.records_read = stats.rows
+    ctx.tick(stats.rows)
+    dedup = bool(stats.duplicates or stats.mixed_names or overlaps_existing(wh.con, stats.bounds))
+    written = insert_signals(wh.con, src, params, ctx.vehicle_id, source_id, dedup=dedup)
+    if dedup:
+        n_conf, example = conflicting_duplicates(wh.con)
+        ctx.issues.add(
+            "conflicting_duplicate",
+            count=n_conf,
+            example=example,
+            detail="same vehicle, time and signal with different values; the first is kept",
+        )
+        in_file = wh.execute(
+            "SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT vehicle_id, ts, signal "
+            "FROM _ingest_ok)) FROM _ingest_ok"
+        ).fetchone()[0]
+        ctx.issues.add(
+            "duplicate_row",
+            count=int(in_file),
+            detail="repeated (vehicle, time, signal) in the file; first kept",
+        )
+        ctx.issues.add(
+            "already_stored",
+            count=stats.ok - int(in_file) - written,
+            severity="info",
+            detail="rows the warehouse already holds from another file",
+        )
+    if ctx.records_decoded <= 0:
+        ctx.records_decoded = stats.ok
+    ctx.records_skipped += stats.rows - written
+    return written
 
 
 def _insert_source(wh: Warehouse, row: dict[str, Any]) -> int:
@@ -195,7 +193,9 @@ def _insert_source(wh: Warehouse, row: dict[str, Any]) -> int:
     return int(got[0])
 
 
-def _insert_issues(wh: Warehouse, source_id: int | None, path: str, issues: Sequence[Issue]) -> None:
+def _insert_issues(
+    wh: Warehouse, source_id: int | None, path: str, issues: Sequence[Issue]
+) -> None:
     for i in issues:
         wh.execute(
             "INSERT INTO ingest_issues (source_id, path, severity, reason, count, example, "
@@ -253,13 +253,16 @@ def ingest_file(
     reader = get_reader(fmt) if fmt else None
     if dup is not None:
         return IngestResult(str(path), fmt or "", "duplicate", int(dup[0]), sha)
-    ctx = ReadContext(vehicle_id=vehicle_id, options=dict(options or {}), progress=progress)
+    ctx = ReadContext(
+        vehicle_id=vehicle_id, options=dict(options or {}), progress=progress, con=wh.con
+    )
     fmt_name = fmt or "unknown"
+    src, params = "", {}
     try:
         reader = reader or detect_reader(path)
         fmt_name = reader.format
         if reader.target == "signals":
-            _stage_signals(wh, reader, path, ctx)
+            src, params = _stage_frames(wh, reader, path, ctx)
     except AnalyticsError as exc:
         return _record_failure(wh, path, sha, fmt_name, ctx, started, started_at, str(exc), options)
 
@@ -283,25 +286,44 @@ def ingest_file(
             if reader.target == "vehicles":
                 written = _upsert_vehicles(wh, reader, path, ctx)
             else:
-                written = _commit_signals(wh, source_id)
+                written = _commit_signals(wh, src, params, ctx, source_id)
             issues = ctx.issues.items()
-            status = "partial" if (ctx.records_skipped or issues) else "ok"
+            serious = [i for i in issues if i.severity != "info"]
+            status = "partial" if (ctx.records_skipped or serious) else "ok"
             duration = time.perf_counter() - started
             wh.execute(
                 "UPDATE sources SET rows_written = ?, status = ?, finished_at = ?, "
                 "duration_s = ?, records_read = ?, records_decoded = ?, records_skipped = ? "
                 "WHERE source_id = ?",
-                [written, status, datetime.now(UTC), duration, ctx.records_read,
-                 ctx.records_decoded, ctx.records_skipped, source_id],
+                [
+                    written,
+                    status,
+                    datetime.now(UTC),
+                    duration,
+                    ctx.records_read,
+                    ctx.records_decoded,
+                    ctx.records_skipped,
+                    source_id,
+                ],
             )
             _insert_issues(wh, source_id, str(path), issues)
     except AnalyticsError as exc:
         return _record_failure(wh, path, sha, fmt_name, ctx, started, started_at, str(exc), options)
     finally:
-        wh.execute("DROP TABLE IF EXISTS _ingest_stage")
+        _drop_temp(wh)
     return IngestResult(
-        str(path), fmt_name, status, source_id, sha, ctx.records_read, ctx.records_decoded,
-        ctx.records_skipped, written, duration, "", issues,
+        str(path),
+        fmt_name,
+        status,
+        source_id,
+        sha,
+        ctx.records_read,
+        ctx.records_decoded,
+        ctx.records_skipped,
+        written,
+        duration,
+        "",
+        issues,
     )
 
 
@@ -317,23 +339,40 @@ def _record_failure(
     options: dict[str, Any] | None,
 ) -> IngestResult:
     duration = time.perf_counter() - started
-    wh.execute("DROP TABLE IF EXISTS _ingest_stage")
+    _drop_temp(wh)
     with wh.transaction():
         sid = _insert_source(
             wh,
             {
-                "path": str(path), "sha256": sha, "format": fmt, "bytes": path.stat().st_size,
-                "records_read": ctx.records_read, "records_decoded": 0,
-                "records_skipped": ctx.records_read, "rows_written": 0, "status": "failed",
+                "path": str(path),
+                "sha256": sha,
+                "format": fmt,
+                "bytes": path.stat().st_size,
+                "records_read": ctx.records_read,
+                "records_decoded": 0,
+                "records_skipped": ctx.records_read,
+                "rows_written": 0,
+                "status": "failed",
                 "options": json.dumps(options or {}, sort_keys=True, default=str),
-                "started_at": started_at, "finished_at": datetime.now(UTC),
-                "duration_s": duration, "message": message,
+                "started_at": started_at,
+                "finished_at": datetime.now(UTC),
+                "duration_s": duration,
+                "message": message,
             },
         )
         ctx.issues.add("file_failed", count=1, example=message, severity="error")
         _insert_issues(wh, sid, str(path), ctx.issues.items())
     return IngestResult(
-        str(path), fmt, "failed", sid, sha, ctx.records_read, 0, ctx.records_read, 0,
-        duration, message, ctx.issues.items(),
+        str(path),
+        fmt,
+        "failed",
+        sid,
+        sha,
+        ctx.records_read,
+        0,
+        ctx.records_read,
+        0,
+        duration,
+        message,
+        ctx.issues.items(),
     )
-

@@ -1,0 +1,90 @@
+"""Canonical long CSV: ``vehicle_id, ts, signal, value`` (optional ``unit``), one row per sample.
+
+DuckDB parses the file once into a temporary table (all columns as text, so a bad cell costs
+one row, not the file); lines it cannot parse are counted as ``malformed_line`` with the line
+number and text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from analytics.errors import FormatError
+from analytics.ingest.base import ReadContext, SqlChunk, strip_gz
+from analytics.ingest.exports.tabular import (
+    count_rejects,
+    csv_header,
+    csv_relation,
+    quote_ident,
+    ts_expr,
+)
+
+__all__ = ["READER", "LongCsvReader", "long_select"]
+
+REQUIRED = ("ts", "signal", "value")
+
+
+def long_select(columns: dict[str, str], ctx: ReadContext, path: Path) -> str:
+    """The SELECT list mapping a long file's columns to the loader's source columns."""
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise FormatError(
+            f"{path} lacks the column(s) {', '.join(missing)}; the canonical long format needs "
+            "vehicle_id, ts, signal, value (see docs/exports.md)"
+        )
+    if "vehicle_id" not in columns and ctx.vehicle_id is None:
+        raise FormatError(f"{path} has no vehicle_id column; pass --vehicle ID")
+    vid = (
+        "CAST(NULL AS VARCHAR)"
+        if "vehicle_id" not in columns
+        else ("nullif(trim(CAST(vehicle_id AS VARCHAR)), '')")
+    )
+    value_type = columns["value"].upper()
+    value = (
+        "CAST(value AS DOUBLE)"
+        if value_type in {"DOUBLE", "FLOAT", "BIGINT", "INTEGER"}
+        else ("TRY_CAST(trim(CAST(value AS VARCHAR)) AS DOUBLE)")
+    )
+    parts = [
+        f"{vid} AS vehicle_id",
+        f"{ts_expr('ts', columns['ts'])} AS ts",
+        "trim(CAST(signal AS VARCHAR)) AS signal",
+        f"{value} AS value",
+        "CAST(ts AS VARCHAR) AS ts_raw",
+        "CAST(value AS VARCHAR) AS value_raw",
+    ]
+    if "unit" in columns:
+        parts.append(f"nullif(trim(CAST({quote_ident('unit')} AS VARCHAR)), '') AS unit")
+    return ", ".join(parts)
+
+
+class LongCsvReader:
+    """The canonical long format as CSV (gzip allowed)."""
+
+    format = "long_csv"
+    target = "signals"
+
+    def detect(self, path: Path, head: bytes) -> bool:
+        if not strip_gz(path).endswith(".csv"):
+            return False
+        first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff")
+        cols = {c.strip().strip('"') for c in first.strip().split(",")}
+        return set(REQUIRED) <= cols
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[SqlChunk]:
+        header = csv_header(path)
+        columns = {h: "VARCHAR" for h in header}
+        select = long_select(columns, ctx, path)
+        rel, params = csv_relation(path, header)
+        ctx.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _ingest_long AS SELECT {select} FROM {rel}", params
+        )
+        rejected = count_rejects(ctx)
+        rows = ctx.con.execute("SELECT count(*) FROM _ingest_long").fetchone()[0]
+        ctx.records_read += int(rows) + rejected
+        ctx.records_skipped += rejected
+        yield SqlChunk("SELECT * FROM _ingest_long")
+
+
+READER = LongCsvReader()

@@ -1,0 +1,48 @@
+"""Canonical long Parquet: ``vehicle_id, ts, signal, value`` (optional ``unit``).
+
+``ts`` is a TIMESTAMP adjusted to UTC, INT64 epoch milliseconds, or ISO-8601 text with an
+offset. DuckDB reads the file directly in the loader's validation and insert passes, so the
+rows never pass through Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from analytics.ingest.base import ReadContext, SqlChunk, strip_gz
+from analytics.ingest.exports.long_csv import REQUIRED, long_select
+from analytics.ingest.exports.tabular import parquet_columns
+
+__all__ = ["READER", "LongParquetReader", "parquet_names"]
+
+
+def parquet_names(path: Path) -> set[str]:
+    """Column names from the Parquet footer (cheap; empty set when unreadable)."""
+    try:
+        import pyarrow.parquet as pq
+
+        return set(pq.read_schema(path).names)
+    except Exception:  # not a Parquet file: let other readers try
+        return set()
+
+
+class LongParquetReader:
+    """The canonical long format as Parquet."""
+
+    format = "long_parquet"
+    target = "signals"
+
+    def detect(self, path: Path, head: bytes) -> bool:
+        if not head.startswith(b"PAR1") and not strip_gz(path).endswith(".parquet"):
+            return False
+        return set(REQUIRED) <= parquet_names(path)
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[SqlChunk]:
+        columns = parquet_columns(ctx.con, path)
+        select = long_select(columns, ctx, path)
+        params = {"path": str(path)}
+        yield SqlChunk(f"SELECT {select} FROM read_parquet($path)", params)
+
+
+READER = LongParquetReader()
