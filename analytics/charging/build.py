@@ -1,0 +1,239 @@
+"""Build one vehicle's ``charging_sessions`` rows from its charge sessions and signals.
+
+:func:`build_charging_sessions` is a pure function of frames (testable with hand-built
+data); :func:`load_vehicle_inputs` reads those frames from the warehouse. The sessions table
+is the contract (``kind = 'charge'`` rows); signals add the plug window, active charging,
+inlet energy and the charge limit where the car reports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from analytics.charging.detail import DETAIL_KEYS, session_detail
+from analytics.charging.location import assign_locations
+from analytics.charging.plug import assign_plug_windows, plug_intervals
+from analytics.charging.timeutil import utc
+
+__all__ = [
+    "DC_POWER_KW",
+    "DEFAULT_EFFICIENCY",
+    "VehicleInputs",
+    "build_charging_sessions",
+    "load_vehicle_inputs",
+]
+
+DEFAULT_EFFICIENCY = {"AC": 0.90, "DC": 0.95}
+"""Grid-to-pack efficiency assumed only when no inlet energy is reported (flagged)."""
+
+DC_POWER_KW = 22.0
+"""Above this typical power a charge without an AC/DC label is taken as DC."""
+
+CHARGING_SESSION_COLUMNS = (
+    "vehicle_id", "session_id", "plug_in_ts", "plug_out_ts", "charge_start_ts", "charge_end_ts",
+    "plugged_duration_s", "charging_duration_s", "dwell_idle_s", "grid_energy_kwh",
+    "pack_energy_kwh", "loss_kwh", "efficiency", "grid_energy_method", "charge_type",
+    "power_level_kw", "peak_power_kw", "max_power_kw", "soc_in_pct", "soc_out_pct",
+    "charge_limit_pct", "limit_method", "battery_temp_min_c", "battery_temp_mean_c",
+    "battery_temp_max_c", "ambient_temp_c", "latitude", "longitude", "location",
+    "location_cluster", "location_method", "utc_offset_h", "session_type", "flags",
+)  # fmt: skip
+
+
+@dataclass
+class VehicleInputs:
+    """What one vehicle's charging rows are built from."""
+
+    vehicle_id: str
+    charges: pl.DataFrame  # sessions rows with kind = 'charge'
+    plug_edges: pl.DataFrame  # ts, prev_ts, plugged, is_last (may be empty)
+    samples: pl.DataFrame  # session_id, ts, signal (catalog key), value
+
+
+def _num(frame: pl.DataFrame, name: str) -> pl.Expr:
+    return pl.col(name).cast(pl.Float64) if name in frame.columns else pl.lit(None, pl.Float64)
+
+
+def _str(frame: pl.DataFrame, name: str) -> pl.Expr:
+    return pl.col(name).cast(pl.String) if name in frame.columns else pl.lit(None, pl.String)
+
+
+def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
+    """One row per charge session with plug window, energy, power, SoC, limit and location."""
+    ch = utc(inputs.charges, "start_ts", "end_ts")
+    if ch.height == 0:
+        return pl.DataFrame()
+    windows = assign_plug_windows(ch, plug_intervals(inputs.plug_edges))
+    detail = session_detail(inputs.samples) if inputs.samples.height else None
+    base = ch.select(
+        pl.col("session_id").cast(pl.String),
+        pl.col("start_ts").alias("s_start"),
+        pl.col("end_ts").alias("s_end"),
+        _num(ch, "energy_in_kwh").alias("s_pack_kwh"),
+        _str(ch, "charge_type").str.to_uppercase().alias("s_type"),
+        _num(ch, "power_level_kw").alias("s_power_kw"),
+        _num(ch, "peak_power_kw").alias("s_peak_kw"),
+        _num(ch, "soc_start_pct").alias("soc_in_pct"),
+        _num(ch, "soc_end_pct").alias("soc_out_pct"),
+        _num(ch, "charge_limit_pct").alias("s_limit"),
+        _num(ch, "battery_temp_min_c").alias("battery_temp_min_c"),
+        _num(ch, "battery_temp_mean_c").alias("battery_temp_mean_c"),
+        _num(ch, "battery_temp_max_c").alias("battery_temp_max_c"),
+        _num(ch, "ambient_temp_c").alias("ambient_temp_c"),
+        _num(ch, "latitude").alias("s_lat"),
+        _num(ch, "longitude").alias("s_lon"),
+        _str(ch, "flags").alias("s_flags"),
+    ).join(windows, on="session_id", how="left")
+    if detail is not None:
+        base = base.join(detail, on="session_id", how="left")
+    for name, dtype in _DETAIL_SCHEMA.items():
+        if name not in base.columns:
+            base = base.with_columns(pl.lit(None, dtype).alias(name))
+
+    start = pl.coalesce("charge_start_ts", "s_start")
+    end = pl.coalesce("charge_end_ts", "s_end")
+    base = base.with_columns(
+        charge_start_ts=pl.max_horizontal(start, "plug_in_ts"),
+        charge_end_ts=pl.min_horizontal(end, "plug_out_ts"),
+    )
+    secs = lambda a, b: (pl.col(b) - pl.col(a)).dt.total_microseconds() / 1e6  # noqa: E731
+    span_s = secs("charge_start_ts", "charge_end_ts")
+    base = base.with_columns(
+        plugged_duration_s=secs("plug_in_ts", "plug_out_ts"),
+        charging_duration_s=pl.min_horizontal(
+            pl.col("charging_duration_s").fill_null(span_s), span_s
+        ).clip(lower_bound=0.0),
+        power_level_kw=pl.coalesce("s_power_kw", "sig_power_level_kw"),
+        peak_power_kw=pl.coalesce("sig_peak_power_kw", "s_peak_kw"),
+        pack_energy_kwh=pl.coalesce("s_pack_kwh", "sig_pack_kwh"),
+        latitude=pl.coalesce("s_lat", "sig_lat"),
+        longitude=pl.coalesce("s_lon", "sig_lon"),
+    )
+    charge_type = (
+        pl.when(pl.col("s_type").is_in(["AC", "DC"]))
+        .then(pl.col("s_type"))
+        .when(pl.col("sig_dc").fill_null(False))
+        .then(pl.lit("DC"))
+        .when(pl.col("power_level_kw") > DC_POWER_KW)
+        .then(pl.lit("DC"))
+        .otherwise(pl.lit("AC"))
+    )
+    base = base.with_columns(charge_type=charge_type)
+    eff = pl.col("charge_type").replace_strict(DEFAULT_EFFICIENCY, return_dtype=pl.Float64)
+    has_power = pl.col("grid_power_kwh").fill_null(0.0) > 0
+    has_added = pl.col("added_kwh").fill_null(0.0) > 0
+    base = base.with_columns(
+        grid_energy_kwh=pl.when(has_power)
+        .then(pl.col("grid_power_kwh"))
+        .when(has_added)
+        .then(pl.col("added_kwh"))
+        .otherwise(pl.col("pack_energy_kwh") / eff),
+        grid_energy_method=pl.when(has_power)
+        .then(pl.lit("charger_power"))
+        .when(has_added)
+        .then(pl.lit("added_energy"))
+        .when(pl.col("pack_energy_kwh").is_not_null())
+        .then(pl.lit("pack_over_efficiency")),
+    )
+    active_h = pl.col("charging_duration_s") / 3600.0
+    base = base.with_columns(
+        power_level_kw=pl.coalesce(
+            "power_level_kw",
+            pl.when(active_h > 0).then(pl.col("grid_energy_kwh") / active_h),
+        ),
+        loss_kwh=pl.col("grid_energy_kwh") - pl.col("pack_energy_kwh"),
+        efficiency=pl.when(pl.col("grid_energy_kwh") > 0).then(
+            pl.col("pack_energy_kwh") / pl.col("grid_energy_kwh")
+        ),
+    )
+    mean_kw = pl.when(active_h > 0).then(pl.col("grid_energy_kwh") / active_h)
+    base = base.with_columns(
+        max_power_kw=pl.max_horizontal("power_level_kw", mean_kw),
+        dwell_idle_s=(pl.col("plugged_duration_s") - pl.col("charging_duration_s")).clip(
+            lower_bound=0.0
+        ),
+        soc_in_pct=pl.coalesce("soc_in_pct", "sig_soc_first_pct"),
+        soc_out_pct=pl.coalesce("soc_out_pct", "sig_soc_max_pct"),
+    )
+    stopped_early = (pl.col("plug_out_ts") - pl.col("charge_end_ts")).dt.total_seconds() > 600
+    inferred = (
+        pl.when(pl.col("soc_out_pct") >= 99.0)
+        .then(pl.lit(100.0))
+        .when(stopped_early & pl.col("plug_flags").fill_null("").str.contains("no_plug").not_())
+        .then((pl.col("soc_out_pct") / 5.0).round(0) * 5.0)
+    )
+    base = base.with_columns(
+        charge_limit_pct=pl.coalesce("sig_charge_limit_pct", "s_limit", inferred),
+        limit_method=pl.when(pl.col("sig_charge_limit_pct").is_not_null())
+        .then(pl.lit("signal"))
+        .when(pl.col("s_limit").is_not_null())
+        .then(pl.lit("sessions"))
+        .when(inferred.is_not_null())
+        .then(pl.lit("inferred")),
+    )
+    flags = pl.concat_list(
+        pl.col("plug_flags").replace("", None),
+        pl.when(pl.col("grid_energy_method") == "pack_over_efficiency").then(
+            pl.lit("grid_energy_estimated")
+        ),
+        pl.when(pl.col("efficiency") > 1.0).then(pl.lit("efficiency_above_1")),
+        pl.when(pl.col("grid_power_kwh_gap").fill_null(False)).then(pl.lit("gap_in_charge")),
+        pl.when(pl.col("activity_source").is_null()).then(pl.lit("no_activity_signal")),
+    ).list.drop_nulls()
+    base = base.with_columns(flags=flags.list.join(";"), vehicle_id=pl.lit(inputs.vehicle_id))
+    base = assign_locations(base)
+    base = base.with_columns(session_type=pl.lit(None, pl.String))
+    return base.select(CHARGING_SESSION_COLUMNS).sort("plug_in_ts")
+
+
+_DETAIL_SCHEMA = {
+    "charge_start_ts": pl.Datetime("us", "UTC"),
+    "charge_end_ts": pl.Datetime("us", "UTC"),
+    "charging_duration_s": pl.Float64,
+    "activity_source": pl.String,
+    "grid_power_kwh": pl.Float64,
+    "grid_power_kwh_gap": pl.Boolean,
+    "sig_power_level_kw": pl.Float64,
+    "sig_peak_power_kw": pl.Float64,
+    "added_kwh": pl.Float64,
+    "sig_pack_kwh": pl.Float64,
+    "sig_charge_limit_pct": pl.Float64,
+    "sig_lat": pl.Float64,
+    "sig_lon": pl.Float64,
+    "sig_soc_first_pct": pl.Float64,
+    "sig_soc_max_pct": pl.Float64,
+    "sig_dc": pl.Boolean,
+}
+
+
+def load_vehicle_inputs(wh, vehicle_id: str) -> VehicleInputs:  # type: ignore[no-untyped-def]
+    """Read one vehicle's charge sessions, cable transitions and window samples."""
+    from analytics.catalog import load_catalog
+    from analytics.warehouse import load_sql
+
+    cat = load_catalog()
+    charges = wh.sql(load_sql("analytics.charging", "charge_sessions.sql"), {"vid": vehicle_id})
+    edges = wh.sql(
+        load_sql("analytics.charging", "plug_edges.sql"),
+        {"vid": vehicle_id, "signal": cat.path("is_plugged_in")},
+    )
+    if charges.height == 0:
+        return VehicleInputs(vehicle_id, charges, edges, pl.DataFrame())
+    windows = assign_plug_windows(charges, plug_intervals(edges)).select(
+        "session_id",
+        pl.col("plug_in_ts").alias("win_start"),
+        pl.col("plug_out_ts").alias("win_end"),
+    )
+    path_to_key = {cat.path(k): k for k in DETAIL_KEYS}
+    wh.con.register("_charge_windows", windows.to_arrow())
+    try:
+        samples = wh.sql(
+            load_sql("analytics.charging", "window_signals.sql"),
+            {"vid": vehicle_id, "signals": list(path_to_key)},
+        )
+    finally:
+        wh.con.unregister("_charge_windows")
+    samples = samples.with_columns(pl.col("signal").replace_strict(path_to_key))
+    return VehicleInputs(vehicle_id, charges, edges, samples)
