@@ -1,0 +1,249 @@
+"""Fit the ageing model to a fleet: SoH observations + histories -> per-vehicle posteriors.
+
+Steps: thin the daily ``soh`` series to weekly means (the fused series is autocorrelated; a
+week is one observation), build the regressors of :mod:`analytics.forecast.models` for each
+observation day, pick the stress exponents per chemistry by marginal likelihood among the
+published values (kept at the literature default unless the data clearly prefer another),
+fit the hierarchical model of :mod:`analytics.forecast.pooling`, and estimate the process
+noise (random-walk drift not explained by the model, e.g. a knee) from the fleet's own
+hold-out errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from analytics.forecast.design import VehicleHistory
+from analytics.forecast.models import AgeingSpec, spec_for
+from analytics.forecast.pooling import PooledFit, PoolingInputs, fit_pooled
+
+__all__ = [
+    "DEFAULT_PROCESS_VAR",
+    "EXPONENT_GRID",
+    "FleetFit",
+    "VehicleFit",
+    "fit_fleet",
+    "weekly_soh",
+]
+
+Z90 = 1.6448536269514722
+EXPONENT_GRID = ((0.5, 0.5), (0.5, 0.7), (0.5, 1.0), (0.75, 0.5), (0.75, 1.0))
+LL_MARGIN = 3.0  # log-likelihood gain needed to leave the literature default
+DEFAULT_PROCESS_VAR = 0.3**2  # SoH points^2 per year when the fleet cannot tell
+MIN_SPAN_DAYS = 180  # less than this: the cohort curve, said so
+
+
+@dataclass
+class VehicleFit:
+    """Posterior of one vehicle's ageing parameters and what it rests on."""
+
+    vehicle_id: str
+    history: VehicleHistory
+    spec: AgeingSpec
+    cohort: str
+    z_cal: float
+    z_cyc: float
+    mean: np.ndarray  # SoH0, A, B
+    cov: np.ndarray
+    data_weight: float
+    n_obs: int
+    span_days: int
+    s_cal_end: float
+    s_cyc_end: float
+    last_soh_date: date | None
+    last_soh_pct: float | None
+    sigma_r: float
+    process_var: float
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        if "cohort_curve" in self.flags:
+            return (
+                f"only {self.span_days} days / {self.n_obs} weekly SoH values: forecast follows the "
+                f"cohort {self.cohort} curve (data weight {self.data_weight:.2f}); interval is wide"
+            )
+        return f"fitted on {self.n_obs} weekly SoH values over {self.span_days} days"
+
+
+@dataclass
+class FleetFit:
+    vehicles: dict[str, VehicleFit]
+    exponents: dict[str, tuple[float, float]]
+    pooled: PooledFit | None
+    process_var: float
+    process_source: str
+
+
+def weekly_soh(soh: pl.DataFrame) -> pl.DataFrame:
+    """Weekly mean SoH and measurement variance (from the 90 % interval) per vehicle."""
+    sd = (pl.col("soh_high_pct") - pl.col("soh_low_pct")) / (2 * Z90)
+    return (
+        soh.drop_nulls("soh_pct")
+        .with_columns(
+            pl.col("date").cast(pl.Date), sd.fill_null(1.0).clip(lower_bound=0.1).alias("_sd")
+        )
+        .group_by("vehicle_id", pl.col("date").dt.truncate("1w").alias("week"))
+        .agg(
+            pl.col("date").max(),
+            pl.col("soh_pct").mean(),
+            (pl.col("_sd") ** 2).mean().alias("var_meas"),
+        )
+        .sort("vehicle_id", "date")
+    )
+
+
+def _inputs(hist, soh_w, exps, cohorts):
+    rows_idx, X, y, var = [], [], [], []
+    vids = list(hist)
+    for i, vid in enumerate(vids):
+        h = hist[vid]
+        zc, zy = exps[h.chemistry]
+        xc, xy, _, _ = h.cumulative(spec_for(h.chemistry), zc, zy)
+        s = soh_w.get(vid)
+        if s is None or s.height == 0:
+            continue
+        d = (s["date"].to_numpy().astype("datetime64[D]") - h.dates[0]).astype(int)
+        ok = (d >= 0) & (d < h.n_days)
+        d = d[ok]
+        rows_idx.append(np.full(d.size, i))
+        X.append(np.column_stack([np.ones(d.size), -xc[d], -xy[d]]))  # SoH = SoH0 - A xc - B xy
+        y.append(s["soh_pct"].to_numpy()[ok])
+        var.append(s["var_meas"].to_numpy()[ok])
+
+    def cat(a, w):
+        return np.concatenate(a) if a else np.zeros((0, w)) if w else np.zeros(0)
+
+    return PoolingInputs(
+        vehicle_index=np.concatenate(rows_idx).astype(int) if rows_idx else np.zeros(0, int),
+        X=cat(X, 3),
+        y=cat(y, 0),
+        var_meas=cat(var, 0),
+        cohort=np.array([cohorts.get(v, "all") for v in vids]),
+        parent=np.array([hist[v].chemistry for v in vids]),
+    )
+
+
+def _select_exponents(hist, soh_w, cohorts) -> dict[str, tuple[float, float]]:
+    chems = sorted({h.chemistry for h in hist.values()})
+    out = {}
+    for chem in chems:
+        sub = {k: v for k, v in hist.items() if v.chemistry == chem}
+        lls = {}
+        for z in EXPONENT_GRID:
+            inp = _inputs(sub, soh_w, {chem: z}, cohorts)
+            lls[z] = fit_pooled(inp, iterations=12).log_likelihood if inp.y.size else 0.0
+        best = max(lls, key=lambda z: lls[z])
+        default = (spec_for(chem).z_cal, spec_for(chem).z_cyc)
+        if default not in lls:
+            inp = _inputs(sub, soh_w, {chem: default}, cohorts)
+            lls[default] = fit_pooled(inp, iterations=12).log_likelihood if inp.y.size else 0.0
+        out[chem] = best if lls[best] > lls[default] + LL_MARGIN else default
+    return out
+
+
+def _process_var(inp: PoolingInputs, fit: PooledFit, days: np.ndarray) -> tuple[float, str]:
+    """Random-walk variance per year from hold-out errors of vehicles with >= 300 days."""
+    num, den, used = 0.0, 0.0, 0
+    for v in np.unique(inp.vehicle_index):
+        sel = np.flatnonzero(inp.vehicle_index == v)
+        t = days[sel]
+        if t.size < 20 or t[-1] - t[0] < 300:
+            continue
+        cut = t[-1] - min(180, (t[-1] - t[0]) / 3)
+        a, b = sel[t <= cut], sel[t > cut]
+        w = 1.0 / (inp.var_meas[a] + fit.sigma_r**2)
+        Pinv = np.linalg.inv(fit.prior_cov[v])
+        V = np.linalg.inv(Pinv + (inp.X[a].T * w) @ inp.X[a])
+        m = V @ (Pinv @ fit.prior_mean[v] + (inp.X[a].T * w) @ inp.y[a])
+        err = inp.y[b] - inp.X[b] @ m
+        expv = np.einsum("nk,kl,nl->n", inp.X[b], V, inp.X[b]) + inp.var_meas[b] + fit.sigma_r**2
+        h = (days[b] - cut) / 365.25
+        num += float(np.mean(err**2 - expv))
+        den += float(np.mean(h))
+        used += 1
+    if used < 3 or den <= 0:
+        return DEFAULT_PROCESS_VAR, "default"
+    return max(num / den, 0.05**2), f"hold-out of {used} vehicles"
+
+
+def _slope_weight(
+    h: VehicleHistory, spec: AgeingSpec, zc: float, zy: float, V: np.ndarray, P: np.ndarray
+) -> float:
+    """Share of the next year's expected loss that the vehicle's own data pin down:
+    ``1 - var_posterior / var_prior`` of the loss over the last year's usage repeated."""
+    xc, xy, _, _ = h.cumulative(spec, zc, zy)
+    lag = min(365, h.n_days - 1)
+    if lag <= 0:
+        return 0.0
+    g = np.array([0.0, xc[-1] - xc[-1 - lag], xy[-1] - xy[-1 - lag]]) * 365.0 / lag
+    prior = float(g @ P @ g)
+    return float(np.clip(1.0 - (g @ V @ g) / prior, 0.0, 1.0)) if prior > 0 else 0.0
+
+
+def fit_fleet(
+    hist: dict[str, VehicleHistory],
+    soh: pl.DataFrame,
+    cohorts: dict[str, str],
+    *,
+    exponents: dict[str, tuple[float, float]] | None = None,
+) -> FleetFit:
+    """Fit every vehicle in ``hist`` with partial pooling; ``soh`` is the ``soh`` table."""
+    w = weekly_soh(soh.filter(pl.col("vehicle_id").is_in(list(hist)))) if soh.height else None
+    soh_w = {k[0]: g for k, g in w.group_by("vehicle_id")} if w is not None else {}
+    exps = exponents or _select_exponents(hist, soh_w, cohorts)
+    exps = {
+        c: exps.get(c, (spec_for(c).z_cal, spec_for(c).z_cyc))
+        for c in {h.chemistry for h in hist.values()}
+    }
+    inp = _inputs(hist, soh_w, exps, cohorts)
+    pooled = fit_pooled(inp)
+    vids = list(hist)
+    days = np.zeros(inp.y.size)
+    for i, vid in enumerate(vids):
+        sel = inp.vehicle_index == i
+        if sel.any():
+            s = soh_w[vid]
+            d = (s["date"].to_numpy().astype("datetime64[D]") - hist[vid].dates[0]).astype(int)
+            days[sel] = d[(d >= 0) & (d < hist[vid].n_days)]
+    q, q_src = _process_var(inp, pooled, days)
+    out = {}
+    for i, vid in enumerate(vids):
+        h = hist[vid]
+        spec = spec_for(h.chemistry)
+        zc, zy = exps[h.chemistry]
+        _, _, s_cal, s_cyc = h.cumulative(spec, zc, zy)
+        sel = np.flatnonzero(inp.vehicle_index == i)
+        span = int(days[sel].max() - days[sel].min()) if sel.size else 0
+        s = soh_w.get(vid)
+        weight = _slope_weight(h, spec, zc, zy, pooled.cov[i], pooled.prior_cov[i])
+        flags = []
+        if span < MIN_SPAN_DAYS or weight < 0.3:
+            flags.append("cohort_curve")
+        if sel.size == 0:
+            flags.append("no_soh")
+        out[vid] = VehicleFit(
+            vehicle_id=vid,
+            history=h,
+            spec=spec,
+            cohort=cohorts.get(vid, "all"),
+            z_cal=zc,
+            z_cyc=zy,
+            mean=pooled.mean[i],
+            cov=pooled.cov[i],
+            data_weight=weight,
+            n_obs=int(sel.size),
+            span_days=span,
+            s_cal_end=s_cal,
+            s_cyc_end=s_cyc,
+            last_soh_date=s["date"][-1] if s is not None and s.height else None,
+            last_soh_pct=float(s["soh_pct"][-1]) if s is not None and s.height else None,
+            sigma_r=pooled.sigma_r,
+            process_var=q,
+            flags=flags,
+        )
+    return FleetFit(out, exps, pooled, q, q_src)

@@ -1,0 +1,126 @@
+"""Pipeline stage: degradation features, cohorts, fitted ageing models, forecasts, milestones.
+
+``run_stage(wh, vehicles=None)`` recomputes everything for the given vehicles (all vehicles
+with telemetry by default) and writes ``degradation_features``, ``degradation_exposure``,
+``vehicle_cohorts``, ``forecast_fits``, ``forecasts``, ``milestones`` and
+``degradation_attribution``. Forecast rows of other scenarios are kept: a what-if run replaces
+only its own scenario.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+
+from analytics.forecast.api import FleetData, ForecastResult, forecast_vehicles, prepare
+from analytics.forecast.scenarios import SCENARIOS, Scenario
+from analytics.warehouse.db import Warehouse
+from analytics.warehouse.tables import record_run, replace_vehicle_rows
+
+__all__ = ["run_forecast", "run_stage", "write_results"]
+
+
+def _replace_scenario_rows(wh: Warehouse, table: str, frame: pl.DataFrame) -> int:
+    if frame.height == 0:
+        return 0
+    keys = frame.select("vehicle_id", "scenario").unique()
+    with wh.transaction():
+        wh.con.register("_keys", keys.to_arrow())
+        wh.con.register("_rows", frame.to_arrow())
+        try:
+            wh.execute(
+                f"DELETE FROM {table} WHERE (vehicle_id, scenario) IN "
+                "(SELECT (vehicle_id, scenario) FROM _keys)"
+            )
+            wh.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+        finally:
+            wh.con.unregister("_keys")
+            wh.con.unregister("_rows")
+    return frame.height
+
+
+def write_results(wh: Warehouse, data: FleetData, res: ForecastResult) -> int:
+    """Store features, cohorts, fits, forecasts, milestones and attribution; rows written."""
+    vids = list(data.histories)
+    n = replace_vehicle_rows(wh, "degradation_features", vids, data.features)
+    n += replace_vehicle_rows(wh, "degradation_exposure", vids, data.exposure)
+    n += replace_vehicle_rows(wh, "vehicle_cohorts", vids, data.cohorts)
+    n += replace_vehicle_rows(wh, "forecast_fits", vids, res.fits)
+    n += replace_vehicle_rows(wh, "degradation_attribution", vids, res.attribution)
+    n += _replace_scenario_rows(wh, "forecasts", res.forecasts)
+    n += _replace_scenario_rows(wh, "milestones", res.milestones)
+    return n
+
+
+def run_forecast(
+    wh: Warehouse,
+    vehicles: Sequence[str] | None = None,
+    *,
+    horizon_months: int | None = None,
+    scenarios: Sequence[Scenario] = (SCENARIOS["baseline"],),
+) -> tuple[dict[str, Any], ForecastResult | None]:
+    """Run the stage with options; returns the printable summary and the result."""
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    vids = (
+        list(vehicles)
+        if vehicles
+        else [
+            r[0]
+            for r in wh.execute("SELECT DISTINCT vehicle_id FROM signals ORDER BY 1").fetchall()
+        ]
+    )
+    if not vids:
+        return {
+            "vehicles": 0,
+            "message": "no telemetry in the warehouse; nothing to forecast",
+        }, None
+    data = prepare(wh, vids)
+    summary: dict[str, Any] = {"vehicles": len(data.histories)}
+    if data.soh.height == 0:
+        rows = replace_vehicle_rows(wh, "degradation_features", vids, data.features)
+        rows += replace_vehicle_rows(wh, "vehicle_cohorts", vids, data.cohorts)
+        summary |= {"forecasts": 0, "message": "no SoH estimates yet; run `analytics soh` first"}
+        record_run(
+            wh,
+            "forecast",
+            started,
+            vehicles=len(vids),
+            rows_written=rows,
+            status="partial",
+            message=summary["message"],
+        )
+        return summary, None
+    res = forecast_vehicles(data, scenarios=scenarios, horizon_months=horizon_months)
+    rows = write_results(wh, data, res)
+    cohort_only = sum("cohort_curve" in vf.flags for vf in res.fit.vehicles.values())
+    summary |= {
+        "scenarios": ",".join(s.name for s in scenarios),
+        "forecast_rows": res.forecasts.height,
+        "cohort_curve_only": cohort_only,
+        "extrapolation_warnings": len(res.warnings),
+        "process_sd_pct_per_sqrt_year": round(res.fit.process_var**0.5, 2),
+    }
+    record_run(
+        wh,
+        "forecast",
+        started,
+        parameters={
+            "horizon_months": horizon_months,
+            "scenarios": [s.name for s in scenarios],
+            "exponents": {k: list(v) for k, v in res.fit.exponents.items()},
+        },
+        vehicles=len(data.histories),
+        rows_written=rows,
+        message=f"{time.perf_counter() - t0:.1f} s",
+    )
+    return summary, res
+
+
+def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str, Any]:
+    """Pipeline entry point: baseline forecasts with the default horizon."""
+    return run_forecast(wh, vehicles)[0]
