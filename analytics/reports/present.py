@@ -1,0 +1,148 @@
+"""Turn report JSON into readable lines, shared by the HTML and PDF renderers and the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["LABELS", "fmt_estimate", "fmt_value", "headline", "label", "section_rows"]
+
+LABELS = {
+    "state_of_health": "State of health",
+    "capacity_soh": "Capacity SoH",
+    "energy_soh": "Energy SoH",
+    "resistance_growth": "Internal resistance growth",
+    "usable_range": "Usable range",
+    "range_now": "Range now",
+    "range_new": "Range when new",
+    "cohort": "Cohort comparison",
+    "degradation_rate": "Degradation rate",
+    "forecast_at_loan_end": "Forecast at loan end",
+    "milestones": "Milestones (80 % / 70 %) and threshold breaches",
+    "residual_value": "Residual-value adjustment",
+    "treatment": "Battery treatment",
+    "anomalies": "Anomalies",
+    "data_integrity": "Data integrity",
+    "replacement_exposure": "Replacement-cost exposure",
+    "archetypes": "Charging archetypes",
+    "plug_in_windows": "Plug-in windows",
+    "flexibility": "Flexibility",
+    "managed_charging": "Managed charging",
+    "location_trace": "Location trace",
+}
+_SKIP = {"status", "notes", "plugged_in_share_by_local_hour", "charge_sessions"}
+
+
+def label(key: str) -> str:
+    return LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def _num(x: float, unit: str = "") -> str:
+    if unit in {"EUR", "km"} or abs(x) >= 1000:
+        text = f"{x:,.0f}"
+    elif abs(x) >= 100:
+        text = f"{x:.1f}"
+    else:
+        text = f"{x:.2f}".rstrip("0").rstrip(".") if x != int(x) else f"{x:.0f}"
+    return (
+        f"{text} {unit}".strip() if unit and unit != "%" else f"{text}{' %' if unit == '%' else ''}"
+    )
+
+
+def fmt_estimate(e: dict[str, Any] | None, *, with_method: bool = False) -> str:
+    """``95.6 % (90 % interval 93.8 – 97.5)``; 'not available' when there is no value."""
+    if not e or e.get("value") is None:
+        return "not available"
+    unit = e.get("unit", "")
+    text = _num(e["value"], unit)
+    if e.get("low") is not None and e.get("high") is not None:
+        kind = f"{e['interval_pct']:g} % interval" if e.get("interval_pct") else "range"
+        text += f" ({kind} {_num(e['low'], unit)} – {_num(e['high'], unit)})"
+    if with_method and e.get("method"):
+        text += f"; method: {e['method']}"
+    return text
+
+
+def fmt_value(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return _num(v)
+    if isinstance(v, dict):
+        if "value" in v and "unit" in v:
+            return fmt_estimate(v, with_method=True)
+        return "; ".join(f"{label(k)}: {fmt_value(x)}" for k, x in v.items() if x is not None)
+    if isinstance(v, list):
+        if not v:
+            return "none"
+        return " | ".join(fmt_value(x) for x in v)
+    return str(v)
+
+
+def section_rows(sec: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) rows for every figure in a section, in order."""
+    return [(label(k), fmt_value(v)) for k, v in sec.items() if k not in _SKIP]
+
+
+def headline(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """The few figures a reader looks at first, per report kind."""
+    s = report["sections"]
+    soh = s["state_of_health"]
+    suff = report["data_sufficiency"]
+    rows = [
+        ("Capacity SoH", fmt_estimate(soh.get("capacity_soh"))),
+        ("Energy SoH", fmt_estimate(soh.get("energy_soh"))),
+        ("Data sufficiency", f"grade {suff['grade']} ({suff['score']:g}/100)"),
+    ]
+    kind = report["kind"]
+    if kind == "finance":
+        rows += [
+            (
+                "Range now / new",
+                f"{fmt_estimate(s['usable_range'].get('range_now'))} / {fmt_estimate(s['usable_range'].get('range_new'))}",
+            ),
+            ("Cohort percentile", fmt_estimate(s["cohort"].get("percentile"))),
+            ("Degradation rate", fmt_estimate(s["degradation_rate"].get("rate"))),
+            (
+                f"SoH at loan end ({s['forecast_at_loan_end'].get('date', '—')})",
+                fmt_estimate(s["forecast_at_loan_end"].get("soh")),
+            ),
+            ("Residual-value adjustment", fmt_estimate(s["residual_value"].get("adjustment_eur"))),
+        ]
+    elif kind == "insurance":
+        t = s["treatment"]
+        rows += [
+            (
+                "Treatment score",
+                "not available"
+                if t.get("score") is None
+                else f"{t['score']:g} / 100 (main driver: {t.get('main_driver') or '—'})",
+            ),
+            ("Anomalies", str(len(s["anomalies"].get("events", [])))),
+            ("Integrity flags", str(len(s["data_integrity"].get("flags", [])))),
+            ("Replacement cost", fmt_estimate(s["replacement_exposure"].get("replacement_cost"))),
+            (
+                "Expected exposure in term",
+                fmt_estimate(s["replacement_exposure"].get("expected_exposure")),
+            ),
+        ]
+    else:
+        m = s["managed_charging"]
+        rows += [
+            ("Archetype", str(s["archetypes"].get("archetype") or "not available")),
+            ("Flexible energy", fmt_estimate(s["flexibility"].get("flexible_kwh_per_week"))),
+            (
+                "Savings per week",
+                "not available"
+                if m.get("cost_saved_per_week") is None
+                else f"{m['cost_saved_per_week']:.2f} {m.get('currency') or ''}",
+            ),
+            (
+                "Battery wear per week",
+                "not available"
+                if (m.get("battery_wear") or {}).get("cost_eur_per_week") is None
+                else f"{m['battery_wear']['cost_eur_per_week']:.3f} EUR",
+            ),
+        ]
+    return rows
