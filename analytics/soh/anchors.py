@@ -1,0 +1,158 @@
+"""Anchors: instants where the state of charge is known independently of coulomb counting.
+
+Capacity is charge divided by a change of SoC, and the SoC a BMS shows between recalibrations
+is itself its counted charge divided by its own capacity estimate — dividing one by the other
+only returns the BMS's belief. So the estimators use SoC only at *anchors*:
+
+* ``rest`` — the end of a rest (|I| small for at least 30 min, 60 min for LFP): the voltage
+  is an open-circuit voltage and the BMS has recalibrated its SoC from it;
+* ``full`` — the top of a full charge, where the BMS resets its SoC to 100 %.
+
+With each anchor goes the net charge counted so far (``q_ah``: BMS lifetime counters when
+present, else integrated pack current) and how many unintegrable logger gaps came before it,
+so that any two anchors of one vehicle give a charge balance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from analytics.soh.config import SohConfig
+
+__all__ = ["ANCHOR_SCHEMA", "find_anchors", "net_charge"]
+
+ANCHOR_SCHEMA = {
+    "ts": pl.Datetime("us", "UTC"),
+    "t_s": pl.Float64,
+    "row": pl.Int64,
+    "anchor": pl.Utf8,
+    "rest_s": pl.Float64,
+    "soc_bms_pct": pl.Float64,
+    "cell_ocv_v": pl.Float64,
+    "temp_c": pl.Float64,
+    "q_ah": pl.Float64,
+    "q_source": pl.Utf8,
+    "broken": pl.Int64,
+    "branch": pl.Utf8,
+}
+
+
+def _arr(wide: pl.DataFrame, name: str) -> np.ndarray:
+    return wide[name].cast(pl.Float64).fill_null(np.nan).to_numpy()
+
+
+def net_charge(wide: pl.DataFrame, cfg: SohConfig) -> tuple[np.ndarray, np.ndarray, str]:
+    """Cumulative net charge into the pack per row (Ah), cumulative gap count, and source.
+
+    Uses the BMS lifetime counters (charged minus consumed Ah) when both are reported on
+    most rows; otherwise integrates the pack current (sample-and-hold; charging is negative
+    current by the catalog's convention), skipping and counting holes longer than
+    ``cfg.max_gap_s``.
+    """
+    t_s = wide["ts"].dt.epoch("us").to_numpy().astype(np.float64) / 1e6
+    c_in = _arr(wide, "charged_throughput_total_ah")
+    c_out = _arr(wide, "consumed_throughput_total_ah")
+    both = np.isfinite(c_in) & np.isfinite(c_out)
+    if both.size and both.mean() > 0.9:
+        q = c_in - c_out
+        return q, np.zeros(t_s.size, dtype=np.int64), "bms_counter"
+    cur = _arr(wide, "pack_current_a")
+    dt = np.r_[np.diff(t_s), 0.0]
+    hole = (dt > cfg.max_gap_s) | ~np.isfinite(cur)
+    step = np.where(hole, 0.0, -np.nan_to_num(cur) * dt / 3600.0)
+    q = np.r_[0.0, np.cumsum(step)[:-1]]
+    broken = np.r_[0, np.cumsum(hole)[:-1]].astype(np.int64)
+    return q, broken, "integrated"
+
+
+def find_anchors(
+    wide: pl.DataFrame,
+    *,
+    chemistry: str,
+    cells_series: float | None,
+    capacity_ah: float,
+    cfg: SohConfig | None = None,
+) -> pl.DataFrame:
+    """Rest and full-charge anchors of one vehicle (one row each, time-ordered)."""
+    cfg = cfg or SohConfig()
+    n = wide.height
+    if n == 0 or wide["pack_current_a"].is_null().all():
+        return pl.DataFrame(schema=ANCHOR_SCHEMA)
+    t_s = wide["ts"].dt.epoch("us").to_numpy().astype(np.float64) / 1e6
+    cur = _arr(wide, "pack_current_a")
+    soc = _arr(wide, "soc_bms_pct")
+    temp = _arr(wide, "battery_temp_avg_c")
+    volt = _arr(wide, "pack_voltage_v")
+    cmin, cmax = _arr(wide, "cell_voltage_min_v"), _arr(wide, "cell_voltage_max_v")
+    cell_v = volt / cells_series if cells_series else np.full(n, np.nan)
+    cell_v = np.where(np.isfinite(cell_v), cell_v, 0.5 * (cmin + cmax))
+    q, broken, q_source = net_charge(wide, cfg)
+
+    i_rest = max(cfg.rest_current_a, cfg.rest_c_rate * capacity_ah)
+    rest = np.isfinite(cur) & (np.abs(cur) <= i_rest)
+    gap_before = np.r_[True, np.diff(t_s) > cfg.max_gap_s]
+    new_run = rest & (~np.r_[False, rest[:-1]] | gap_before)
+    run_id = np.cumsum(new_run)  # 1.. for the rows of each rest run
+    starts = np.flatnonzero(new_run)
+    rest_idx = np.flatnonzero(rest)
+    run_of_rest = run_id[rest_idx]
+    # last rest row of run k (1-based): the rest row before the first row of run k+1
+    last = rest_idx[np.searchsorted(run_of_rest, np.arange(1, starts.size + 1), side="right") - 1]
+    rest_s = t_s[last] - t_s[starts]
+    # what the pack did before the rest decides the OCV branch (charge vs discharge)
+    prev = np.clip(starts - 1, 0, None)
+    prev_charging = (cur[prev] < -i_rest) & (starts > 0)
+    min_rest = cfg.rest_min_lfp_s if chemistry.upper() == "LFP" else cfg.rest_min_s
+    long_rest = rest_s >= min_rest
+
+    frames = []
+    if long_rest.any():
+        idx = last[long_rest]
+        frames.append(
+            _anchor_frame(wide, idx, "rest", rest_s[long_rest], soc, cell_v, temp, q, broken,
+                          q_source, np.where(prev_charging[long_rest], "charge", "discharge"))
+        )  # fmt: skip
+    # full: the first rest row after charging with the BMS at the top
+    full = prev_charging & (soc[starts] >= cfg.full_soc_pct)
+    if full.any():
+        idx = starts[full]
+        frames.append(
+            _anchor_frame(wide, idx, "full", rest_s[full], soc, cell_v, temp, q, broken,
+                          q_source, np.full(idx.size, "charge"))
+        )  # fmt: skip
+    if not frames:
+        return pl.DataFrame(schema=ANCHOR_SCHEMA)
+    return pl.concat(frames).sort("t_s", "anchor")
+
+
+def _anchor_frame(
+    wide: pl.DataFrame,
+    idx: np.ndarray,
+    kind: str,
+    rest_s: np.ndarray,
+    soc: np.ndarray,
+    cell_v: np.ndarray,
+    temp: np.ndarray,
+    q: np.ndarray,
+    broken: np.ndarray,
+    q_source: str,
+    branch: np.ndarray,
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "ts": wide["ts"].gather(idx),
+            "t_s": wide["ts"].gather(idx).dt.epoch("us").to_numpy() / 1e6,
+            "row": idx.astype(np.int64),
+            "anchor": np.full(idx.size, kind),
+            "rest_s": rest_s,
+            "soc_bms_pct": soc[idx],
+            "cell_ocv_v": cell_v[idx] if kind == "rest" else np.full(idx.size, np.nan),
+            "temp_c": temp[idx],
+            "q_ah": q[idx],
+            "q_source": np.full(idx.size, q_source),
+            "broken": broken[idx],
+            "branch": branch.astype(str),
+        },
+        schema=ANCHOR_SCHEMA,
+    )

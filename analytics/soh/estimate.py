@@ -1,0 +1,262 @@
+"""State of health of one vehicle: every estimator, then the fusion, as a pure function.
+
+``soh_for_vehicle(ref, long, sessions)`` returns ``(observations, daily)`` — the rows of
+``soh_observations`` and ``soh`` for one vehicle — from its long signal rows, its sessions and
+its reference (``analytics.soh.reference``). Nothing here touches the warehouse.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+
+from analytics.sessions.frame import clean_clock, wide_frame
+from analytics.soh.anchors import find_anchors
+from analytics.soh.bms import bms_observations
+from analytics.soh.config import REFERENCE_TEMP_C, SohConfig
+from analytics.soh.counting import METHOD as COUNTING
+from analytics.soh.counting import counting_observations
+from analytics.soh.fusion import FusionModel, fuse
+from analytics.soh.ocv import ocv_observations
+from analytics.soh.pairs import empty_observations
+from analytics.soh.reference import VehicleRef, first_observed_ah
+from analytics.soh.resistance import resistance_observations
+
+__all__ = ["BIAS_PRIOR_SD", "soh_for_vehicle"]
+
+BIAS_PRIOR_SD = {"ocv": 2.0, "bms_soh": 3.0, "bms_capacity": 5.0, "bms_energy": 5.0}
+RESISTANCE_BASELINE_DAYS = 30
+Z90 = 1.6449
+
+
+def _session_lookup(sessions: pl.DataFrame):  # type: ignore[no-untyped-def]
+    """``f(t0_s, t1_s) -> session_id`` of the charge or drive moving most charge in between."""
+    if sessions.height == 0:
+        return lambda t0, t1: None
+    s = sessions.filter(pl.col("kind") != "park").sort("start_ts")
+    start = s["start_ts"].dt.epoch("us").to_numpy() / 1e6
+    end = s["end_ts"].dt.epoch("us").to_numpy() / 1e6
+    moved = (s["charge_ah"].fill_null(0.0) + s["discharge_ah"].fill_null(0.0)).to_numpy()
+    ids = s["session_id"].to_list()
+
+    def at(t0: float, t1: float) -> str | None:
+        lo = int(np.searchsorted(end, t0, side="left"))
+        hi = int(np.searchsorted(start, t1, side="right"))
+        if hi <= lo:
+            return None
+        return ids[lo + int(np.argmax(moved[lo:hi]))]
+
+    return at
+
+
+def _observations(
+    ref: VehicleRef, wide: pl.DataFrame, sessions: pl.DataFrame, cfg: SohConfig
+) -> pl.DataFrame:
+    chem = ref.chemistry if ref.chemistry != "unknown" else "NMC"
+    cap = ref.capacity_ah or 0.0
+    anchors = find_anchors(
+        wide, chemistry=chem, cells_series=ref.cells_series,
+        capacity_ah=cap or 100.0, cfg=cfg,
+    )  # fmt: skip
+    at = _session_lookup(sessions)
+    parts = [
+        counting_observations(anchors, chemistry=chem, capacity_ref_ah=cap, session_at=at, cfg=cfg)
+    ]
+    if ref.chemistry != "unknown":
+        parts.append(
+            ocv_observations(anchors, chemistry=chem, capacity_ref_ah=cap, session_at=at, cfg=cfg)
+        )
+    parts.append(bms_observations(wide, nominal_kwh=ref.nominal_kwh, usable_kwh=ref.usable_kwh))
+    parts.append(resistance_observations(wide, capacity_ah=cap or 100.0, cfg=cfg))
+    parts = [p for p in parts if p.height]
+    return pl.concat(parts).sort("ts") if parts else empty_observations()
+
+
+def soh_for_vehicle(
+    ref: VehicleRef,
+    long: pl.DataFrame,
+    sessions: pl.DataFrame,
+    cfg: SohConfig | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Observations and the fused daily series of one vehicle."""
+    cfg = cfg or SohConfig()
+    wide, _ = clean_clock(wide_frame(long, hold_gap_s=cfg.max_gap_s))
+    obs = _observations(ref, wide, sessions, cfg)
+    obs = obs.with_columns(
+        pl.lit(ref.vehicle_id).alias("vehicle_id"), pl.col("ts").dt.date().alias("date")
+    )
+    if wide.height == 0:
+        return _with_soh_columns(obs, None, None), pl.DataFrame()
+
+    reference, ref_ah = ref.reference, ref.capacity_ah
+    if ref_ah is None:
+        cap_kept = obs.filter(pl.col("kept") & (pl.col("quantity") == "capacity_ah"))
+        ref_ah = first_observed_ah(cap_kept["value"].to_numpy())
+        # without a rated capacity, BMS percentages are on another scale: not used
+        obs = obs.with_columns(
+            pl.when(pl.col("quantity") == "soh_pct")
+            .then(pl.lit(False))
+            .otherwise(pl.col("kept"))
+            .alias("kept"),
+            pl.when((pl.col("quantity") == "soh_pct") & pl.col("kept"))
+            .then(pl.lit("no rated capacity: BMS values cannot be put on the first-observed scale"))
+            .otherwise(pl.col("reason"))
+            .alias("reason"),
+        )
+    r_ref = _resistance_reference(obs)
+    obs = _with_soh_columns(obs, ref_ah, r_ref)
+    if ref_ah is None:
+        return obs, pl.DataFrame()
+
+    d0 = wide["ts"].min().date()  # type: ignore[union-attr]
+    d1 = wide["ts"].max().date()  # type: ignore[union-attr]
+    n_days = (d1 - d0).days + 1
+    obs, cap_fit = _fuse_capacity(obs, d0, n_days)
+    res_fit = _fuse_resistance(obs, d0, n_days)
+    daily = _daily(ref, reference, ref_ah, r_ref, d0, n_days, obs, cap_fit, res_fit)
+    return obs, daily
+
+
+def _resistance_reference(obs: pl.DataFrame) -> float | None:
+    r = obs.filter(pl.col("kept") & (pl.col("method") == "resistance")).sort("ts")
+    if r.height < 3:
+        return None
+    first = r["date"][0]
+    base = r.filter(pl.col("date") < first + timedelta(days=RESISTANCE_BASELINE_DAYS))
+    return float(base["value"].median())  # type: ignore[arg-type]
+
+
+def _with_soh_columns(obs: pl.DataFrame, ref_ah: float | None, r_ref: float | None) -> pl.DataFrame:
+    q = pl.col("quantity")
+    ref = pl.lit(ref_ah, dtype=pl.Float64)
+    rr = pl.lit(r_ref, dtype=pl.Float64)
+    return obs.with_columns(
+        pl.when(q == "capacity_ah").then(pl.col("value") / ref * 100)
+        .when(q == "soh_pct").then(pl.col("value"))
+        .when(q == "resistance_mohm").then((pl.col("value") / rr - 1) * 100)
+        .alias("soh_pct"),
+        pl.when(q == "capacity_ah").then(pl.col("sigma") / ref * 100)
+        .when(q == "soh_pct").then(pl.col("sigma"))
+        .when(q == "resistance_mohm").then(pl.col("sigma") / rr * 100)
+        .alias("soh_sigma_pct"),
+    )  # fmt: skip
+
+
+def _fuse_capacity(obs: pl.DataFrame, d0: date, n_days: int):  # type: ignore[no-untyped-def]
+    sel = obs.with_row_index("_i").filter(
+        pl.col("kept") & (pl.col("quantity") != "resistance_mohm") & pl.col("soh_pct").is_finite()
+    )
+    if sel.height == 0:
+        return obs, None
+    day = np.array([(d - d0).days for d in sel["date"]], dtype=np.int64)
+    fit = fuse(
+        day, sel["soh_pct"].to_numpy(), sel["soh_sigma_pct"].to_numpy(), sel["method"].to_numpy(),
+        n_days, unbiased=frozenset({COUNTING}), model=FusionModel(bias_prior_sd=BIAS_PRIOR_SD),
+    )  # fmt: skip
+    if fit.outlier.any():
+        rows = sel["_i"].to_numpy()[fit.outlier]
+        dev = (sel["soh_pct"].to_numpy() - fit.fitted)[fit.outlier]
+        mark = np.zeros(obs.height, dtype=bool)
+        mark[rows] = True
+        why = np.full(obs.height, "", dtype=object)
+        why[rows] = [f"outlier: {d:+.1f} points from the fused estimate" for d in dev]
+        obs = obs.with_columns(
+            pl.when(pl.Series(mark)).then(pl.lit(False)).otherwise(pl.col("kept")).alias("kept"),
+            pl.when(pl.Series(mark))
+            .then(pl.Series(why.astype(str)))
+            .otherwise(pl.col("reason"))
+            .alias("reason"),
+        )
+    return obs, fit
+
+
+def _fuse_resistance(obs: pl.DataFrame, d0: date, n_days: int):  # type: ignore[no-untyped-def]
+    sel = obs.filter(
+        pl.col("kept") & (pl.col("method") == "resistance") & pl.col("soh_pct").is_finite()
+    )
+    if sel.height < 3:
+        return None
+    day = np.array([(d - d0).days for d in sel["date"]], dtype=np.int64)
+    model = FusionModel(
+        level_sd_per_day=0.05, init_slope=0.0, init_slope_sd=0.05, slope_sd_per_day=0.001
+    )
+    return fuse(
+        day,
+        sel["soh_pct"].to_numpy(),
+        sel["soh_sigma_pct"].to_numpy(),
+        sel["method"].to_numpy(),
+        n_days,
+        unbiased=frozenset({"resistance"}),
+        model=model,
+    )
+
+
+def _daily(ref, reference, ref_ah, r_ref, d0, n_days, obs, cap_fit, res_fit) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+    dates = [d0 + timedelta(days=i) for i in range(n_days)]
+    kept = obs.filter(pl.col("kept") & (pl.col("quantity") != "resistance_mohm"))
+    counts = kept.group_by("date").agg(pl.len().alias("n"), pl.col("method").unique().alias("m"))
+    frame = pl.DataFrame({"date": dates}).join(counts, on="date", how="left").sort("date")
+    n_obs = frame["n"].fill_null(0).to_numpy()
+    n_total = np.cumsum(n_obs)
+    idx = np.arange(n_days)
+    last = np.maximum.accumulate(np.where(n_obs > 0, idx, -1))
+    since = np.where(last >= 0, idx - last, -1)
+    if cap_fit is None:
+        soh = sd = np.full(n_days, np.nan)
+        methods = "none"
+        disagree: list[str] = []
+    else:
+        soh, sd = cap_fit.level, cap_fit.level_sd
+        used = sorted(set(kept["method"].to_list()))
+        methods = "kalman_rts(" + "+".join(used) + ")"
+        disagree = [m for m, (b, bsd) in cap_fit.bias.items() if abs(b) > max(2.0, 2 * bsd)]
+    if res_fit is None:
+        growth = g_sd = np.full(n_days, np.nan)
+    else:
+        growth, g_sd = res_fit.level, res_fit.level_sd
+    e_soh, e_sd = _energy_soh(ref, ref_ah, r_ref, soh, sd, growth)
+    flags = np.where((since < 0) | (since > 30) | (sd > 2.5), "thin_data", "")
+    if disagree:
+        extra = ";".join(f"method_disagrees:{m}" for m in disagree)
+        flags = np.array([f"{f};{extra}" if f else extra for f in flags])
+    return pl.DataFrame(
+        {
+            "vehicle_id": ref.vehicle_id,
+            "date": dates,
+            "soh_pct": soh,
+            "soh_low_pct": soh - Z90 * sd,
+            "soh_high_pct": soh + Z90 * sd,
+            "energy_soh_pct": e_soh,
+            "resistance_growth_pct": growth,
+            "method": methods,
+            "n_observations": n_obs.astype(np.int32),
+            "capacity_ah": soh / 100.0 * ref_ah,
+            "energy_soh_low_pct": e_soh - Z90 * e_sd,
+            "energy_soh_high_pct": e_soh + Z90 * e_sd,
+            "resistance_growth_low_pct": growth - Z90 * g_sd,
+            "resistance_growth_high_pct": growth + Z90 * g_sd,
+            "n_observations_total": n_total.astype(np.int32),
+            "days_since_observation": pl.Series(since).cast(pl.Int32).replace(-1, None),
+            "reference": reference,
+            "reference_capacity_ah": ref_ah,
+            "reference_temp_c": REFERENCE_TEMP_C,
+            "flags": flags,
+        },
+        strict=False,
+    )
+
+
+def _energy_soh(ref, ref_ah, r_ref, soh, sd, growth):  # type: ignore[no-untyped-def]
+    """Usable-energy SoH at 25 °C: capacity SoH less the extra resistive loss at C/3.
+
+    E ∝ C · (V_ocv − I·R): at a C/3 discharge the resistive share ``a = I·R/V`` of a new pack
+    grows with resistance, so ``E/E_new = SoH · (1 − a·(1+g)) / (1 − a)``.
+    """
+    if r_ref is None or not ref.nominal_voltage_v:
+        return soh, sd
+    a = (ref_ah / 3.0) * (r_ref / 1000.0) / ref.nominal_voltage_v
+    g = np.nan_to_num(growth, nan=0.0) / 100.0
+    factor = (1.0 - a * (1.0 + g)) / (1.0 - a)
+    return soh * factor, sd * factor
