@@ -53,7 +53,12 @@ SIGNAL_SCHEMA: dict[str, pl.DataType] = {
 # Detection order matters: content-sniffing readers with a magic number come first.
 READER_MODULES: list[str] = [
     "analytics.ingest.exports.long_parquet",
+    "analytics.ingest.exports.wide_parquet",
+    "analytics.ingest.exports.dimo_json",
+    "analytics.ingest.exports.vehicles",
+    "analytics.ingest.exports.vehicles_csv",
     "analytics.ingest.exports.long_csv",
+    "analytics.ingest.exports.wide_csv",
 ]
 
 
