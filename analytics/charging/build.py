@@ -15,7 +15,7 @@ import polars as pl
 from analytics.charging.detail import DETAIL_KEYS, session_detail
 from analytics.charging.location import assign_locations
 from analytics.charging.plug import assign_plug_windows, plug_intervals
-from analytics.charging.timeutil import utc
+from analytics.charging.timeutil import UTC_US, utc
 
 __all__ = [
     "DC_POWER_KW",
@@ -62,7 +62,7 @@ def _str(frame: pl.DataFrame, name: str) -> pl.Expr:
 
 def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
     """One row per charge session with plug window, energy, power, SoC, limit and location."""
-    ch = utc(inputs.charges, "start_ts", "end_ts")
+    ch = utc(inputs.charges, "start_ts", "end_ts", "plug_in_ts", "plug_out_ts")
     if ch.height == 0:
         return pl.DataFrame()
     windows = assign_plug_windows(ch, plug_intervals(inputs.plug_edges))
@@ -85,7 +85,31 @@ def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
         _num(ch, "latitude").alias("s_lat"),
         _num(ch, "longitude").alias("s_lon"),
         _str(ch, "flags").alias("s_flags"),
+        _num(ch, "grid_energy_kwh").alias("s_grid_kwh"),
+        (pl.col("plug_in_ts") if "plug_in_ts" in ch.columns else pl.lit(None, UTC_US)).alias(
+            "s_plug_in"
+        ),
+        (pl.col("plug_out_ts") if "plug_out_ts" in ch.columns else pl.lit(None, UTC_US)).alias(
+            "s_plug_out"
+        ),
     ).join(windows, on="session_id", how="left")
+    # No cable signal here, but the sessions stage knew the plug window: use it.
+    from_sessions = (
+        pl.col("plug_flags").str.contains("no_plug_signal")
+        & pl.col("s_plug_in").is_not_null()
+        & pl.col("s_plug_out").is_not_null()
+    )
+    base = base.with_columns(
+        plug_in_ts=pl.when(from_sessions)
+        .then(pl.min_horizontal("s_plug_in", "s_start"))
+        .otherwise(pl.col("plug_in_ts")),
+        plug_out_ts=pl.when(from_sessions)
+        .then(pl.max_horizontal("s_plug_out", "s_end"))
+        .otherwise(pl.col("plug_out_ts")),
+        plug_flags=pl.when(from_sessions)
+        .then(pl.col("plug_flags").str.replace("no_plug_signal", "plug_from_sessions"))
+        .otherwise(pl.col("plug_flags")),
+    )
     if detail is not None:
         base = base.join(detail, on="session_id", how="left")
     for name, dtype in _DETAIL_SCHEMA.items():
@@ -123,14 +147,17 @@ def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
     base = base.with_columns(charge_type=charge_type)
     eff = pl.col("charge_type").replace_strict(DEFAULT_EFFICIENCY, return_dtype=pl.Float64)
     has_power = pl.col("grid_power_kwh").fill_null(0.0) > 0
+    has_session = pl.col("s_grid_kwh").fill_null(0.0) > 0
     has_added = pl.col("added_kwh").fill_null(0.0) > 0
     base = base.with_columns(
         grid_energy_kwh=pl.when(has_power)
         .then(pl.col("grid_power_kwh"))
+        .when(has_session)
+        .then(pl.col("s_grid_kwh"))
         .when(has_added)
         .then(pl.col("added_kwh"))
         .otherwise(pl.col("pack_energy_kwh") / eff),
-        grid_energy_method=pl.when(has_power)
+        grid_energy_method=pl.when(has_power | has_session)
         .then(pl.lit("charger_power"))
         .when(has_added)
         .then(pl.lit("added_energy"))

@@ -75,8 +75,10 @@ def forecast_load(
     interval: float = 0.90,
 ) -> pl.DataFrame:
     """SARIMAX + Fourier forecast of ``load`` (hour_ts, load_kw): ts, load_kw, low, high."""
+    import logging
     import warnings
 
+    logging.getLogger("numexpr").setLevel(logging.WARNING)
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
     if load.height < 2 * 168:
@@ -91,7 +93,7 @@ def forecast_load(
         1, "h"
     )
     t_fut = t_hist[-1] + np.arange(1, horizon_h + 1)
-    model = SARIMAX(y, exog=_fourier(t_hist), order=(1, 0, 1), trend="c")
+    model = SARIMAX(y, exog=_fourier(t_hist), order=(1, 0, 1), trend="c", concentrate_scale=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on flat stretches
         res = model.fit(disp=False, maxiter=200)
