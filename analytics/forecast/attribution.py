@@ -1,5 +1,5 @@
 """Attribution of each vehicle's loss so far: calendar vs cycling, and heat, high SoC and fast
-charging relative to its cohort.
+charging relative to its peers.
 
 Calendar and cycle loss are the two fitted terms ``A * X_cal`` and ``B * X_cyc`` at the last
 day of data. The excess due to a stressor is a counterfactual with the same fitted A, B: the
@@ -7,13 +7,15 @@ vehicle's history re-run with that stressor set to its cohort's median level, ke
 everything else (positive = the vehicle lost more than a cohort peer would have):
 
 - heat: the pack temperature of every hour at or above 25 °C lowered by the vehicle's excess of
-  mean temperature over the cohort median (the Arrhenius terms of calendar and cycle ageing);
+  mean temperature over the peer median (the Arrhenius terms of calendar and cycle ageing);
 - high SoC: time above 80 % SoC moved to 75 % in proportion to the vehicle's excess time above
   80 % over the cohort median (calendar SoC factor);
 - fast charging: the charge C-rate of DC days replaced by an AC C-rate for the share of DC
   charging above the cohort median (cycle C-rate factor).
 
-A vehicle at or below its cohort's median exposure gets 0 for that stressor.
+Peers are the vehicles of the same model and chemistry (climate and usage bands are left out:
+they are what is being compared). A vehicle at or below the peer median gets 0 for that
+stressor.
 """
 
 from __future__ import annotations
@@ -76,12 +78,12 @@ def _less_dc(h: VehicleHistory, share: float) -> VehicleHistory:
 def attribution_frame(fits: dict[str, VehicleFit], cohorts: pl.DataFrame) -> pl.DataFrame:
     """One ``degradation_attribution`` row per fitted vehicle."""
     c = cohorts.with_columns(
-        pl.col("battery_temp_mean_c").median().over("cohort").alias("_t_med"),
-        pl.col("dc_share").fill_null(0.0).median().over("cohort").alias("_dc_med"),
+        pl.col("battery_temp_mean_c").median().over("model", "chemistry").alias("_t_med"),
+        pl.col("dc_share").fill_null(0.0).median().over("model", "chemistry").alias("_dc_med"),
     )
     hi80 = {v: float(np.mean(f.history.hours_soc_above_80)) / 24.0 for v, f in fits.items()}
     c = c.with_columns(pl.col("vehicle_id").replace_strict(hi80, default=None).alias("_hi80"))
-    c = c.with_columns(pl.col("_hi80").median().over("cohort").alias("_hi80_med"))
+    c = c.with_columns(pl.col("_hi80").median().over("model", "chemistry").alias("_hi80_med"))
     info = {r["vehicle_id"]: r for r in c.iter_rows(named=True)}
     rows = []
     for vid, vf in fits.items():

@@ -175,12 +175,21 @@ def _slope_weight(
     h: VehicleHistory, spec: AgeingSpec, zc: float, zy: float, V: np.ndarray, P: np.ndarray
 ) -> float:
     """Share of the next year's expected loss that the vehicle's own data pin down:
-    ``1 - var_posterior / var_prior`` of the loss over the last year's usage repeated."""
-    xc, xy, _, _ = h.cumulative(spec, zc, zy)
-    lag = min(365, h.n_days - 1)
-    if lag <= 0:
+    ``1 - var_posterior / var_prior`` of the loss over one more year at the average usage."""
+    _, _, s_cal, s_cyc = h.cumulative(spec, zc, zy)
+    if h.n_days < 2:
         return 0.0
-    g = np.array([0.0, xc[-1] - xc[-1 - lag], xy[-1] - xy[-1 - lag]]) * 365.0 / lag
+    # average daily virtual increments over the data (pre-history excluded)
+    xc0, xy0, _, _ = h.cumulative(spec, zc, zy)
+    r_cal = (s_cal - xc0[0] ** (1 / zc)) / (h.n_days - 1)
+    r_cyc = (s_cyc - xy0[0] ** (1 / zy)) / (h.n_days - 1)
+    g = np.array(
+        [
+            0.0,
+            (s_cal + 365.0 * r_cal) ** zc - s_cal**zc,
+            (s_cyc + 365.0 * r_cyc) ** zy - s_cyc**zy,
+        ]
+    )
     prior = float(g @ P @ g)
     return float(np.clip(1.0 - (g @ V @ g) / prior, 0.0, 1.0)) if prior > 0 else 0.0
 
