@@ -32,6 +32,7 @@ ANCHOR_SCHEMA = {
     "cell_ocv_v": pl.Float64,
     "temp_c": pl.Float64,
     "q_ah": pl.Float64,
+    "q_var_ah2": pl.Float64,
     "q_source": pl.Utf8,
     "broken": pl.Int64,
     "branch": pl.Utf8,
@@ -42,28 +43,52 @@ def _arr(wide: pl.DataFrame, name: str) -> np.ndarray:
     return wide[name].cast(pl.Float64).fill_null(np.nan).to_numpy()
 
 
-def net_charge(wide: pl.DataFrame, cfg: SohConfig) -> tuple[np.ndarray, np.ndarray, str]:
-    """Cumulative net charge into the pack per row (Ah), cumulative gap count, and source.
+def net_charge(
+    wide: pl.DataFrame, cfg: SohConfig, i_rest: float = 3.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Cumulative net charge into the pack per row (Ah), its variance (Ah²), the cumulative
+    count of unbridgeable holes, and the source.
 
     Uses the BMS lifetime counters (charged minus consumed Ah) when both are reported on
     most rows; otherwise integrates the pack current (sample-and-hold; charging is negative
-    current by the catalog's convention), skipping and counting holes longer than
-    ``cfg.max_gap_s``.
+    current by the catalog's convention). A hole in the data longer than ``cfg.max_gap_s``
+    is *quiet* when the pack was at rest on both sides and neither odometer nor SoC moved
+    across it (a parked car whose logger slept): it is bridged with the typical standby
+    draw and its uncertainty. Any other hole breaks the balance and is counted.
     """
     t_s = wide["ts"].dt.epoch("us").to_numpy().astype(np.float64) / 1e6
+    n = t_s.size
+    cur = _arr(wide, "pack_current_a")
+    volt = _arr(wide, "pack_voltage_v")
+    odo = _arr(wide, "odometer_km")
+    soc = _arr(wide, "soc_bms_pct")
+    dt = np.r_[np.diff(t_s), 0.0]
+    hole = dt > cfg.max_gap_s
+    rest = np.isfinite(cur) & (np.abs(cur) <= i_rest)
+    nxt = np.r_[np.arange(1, n), n - 1]
+    still = (np.nan_to_num(np.abs(odo[nxt] - odo), nan=0.0) <= 0.3) & (
+        np.nan_to_num(np.abs(soc[nxt] - soc), nan=0.0) <= cfg.quiet_soc_change_pct
+    )
+    quiet = hole & rest & rest[nxt] & still
+    v = np.where(np.isfinite(volt) & (volt > 0), volt, np.nan)
+    v = np.where(np.isfinite(v), v, np.nanmedian(v) if np.isfinite(v).any() else 350.0)
+    drain_ah = np.where(quiet, cfg.standby_draw_w * dt / v / 3600.0, 0.0)
+    drain_var = np.where(quiet, (cfg.standby_draw_sigma_w * dt / v / 3600.0) ** 2, 0.0)
     c_in = _arr(wide, "charged_throughput_total_ah")
     c_out = _arr(wide, "consumed_throughput_total_ah")
     both = np.isfinite(c_in) & np.isfinite(c_out)
     if both.size and both.mean() > 0.9:
-        q = c_in - c_out
-        return q, np.zeros(t_s.size, dtype=np.int64), "bms_counter"
-    cur = _arr(wide, "pack_current_a")
-    dt = np.r_[np.diff(t_s), 0.0]
-    hole = (dt > cfg.max_gap_s) | ~np.isfinite(cur)
-    step = np.where(hole, 0.0, -np.nan_to_num(cur) * dt / 3600.0)
+        # counters do not see the standby draw of a sleeping pack either
+        q = c_in - c_out - np.r_[0.0, np.cumsum(drain_ah)[:-1]]
+        broken = np.r_[0, np.cumsum(hole & ~quiet & ~both[nxt])[:-1]].astype(np.int64)
+        var = np.r_[0.0, np.cumsum(drain_var)[:-1]]
+        return q, var, broken, "bms_counter"
+    bad = (hole & ~quiet) | ~np.isfinite(cur)
+    step = np.where(hole | bad, 0.0, -np.nan_to_num(cur) * dt / 3600.0) - drain_ah
     q = np.r_[0.0, np.cumsum(step)[:-1]]
-    broken = np.r_[0, np.cumsum(hole)[:-1]].astype(np.int64)
-    return q, broken, "integrated"
+    var = np.r_[0.0, np.cumsum(drain_var)[:-1]]
+    broken = np.r_[0, np.cumsum(bad)[:-1]].astype(np.int64)
+    return q, var, broken, "integrated"
 
 
 def find_anchors(
@@ -87,12 +112,12 @@ def find_anchors(
     cmin, cmax = _arr(wide, "cell_voltage_min_v"), _arr(wide, "cell_voltage_max_v")
     cell_v = volt / cells_series if cells_series else np.full(n, np.nan)
     cell_v = np.where(np.isfinite(cell_v), cell_v, 0.5 * (cmin + cmax))
-    q, broken, q_source = net_charge(wide, cfg)
-
     i_rest = max(cfg.rest_current_a, cfg.rest_c_rate * capacity_ah)
+    q, q_var, broken, q_source = net_charge(wide, cfg, i_rest)
     rest = np.isfinite(cur) & (np.abs(cur) <= i_rest)
-    gap_before = np.r_[True, np.diff(t_s) > cfg.max_gap_s]
-    new_run = rest & (~np.r_[False, rest[:-1]] | gap_before)
+    # a rest continues through a quiet hole (same broken count on both sides)
+    split = np.r_[True, np.diff(broken) != 0]
+    new_run = rest & (~np.r_[False, rest[:-1]] | split)
     run_id = np.cumsum(new_run)  # 1.. for the rows of each rest run
     starts = np.flatnonzero(new_run)
     rest_idx = np.flatnonzero(rest)
@@ -110,7 +135,7 @@ def find_anchors(
     if long_rest.any():
         idx = last[long_rest]
         frames.append(
-            _anchor_frame(wide, idx, "rest", rest_s[long_rest], soc, cell_v, temp, q, broken,
+            _anchor_frame(wide, idx, "rest", rest_s[long_rest], soc, cell_v, temp, q, q_var, broken,
                           q_source, np.where(prev_charging[long_rest], "charge", "discharge"))
         )  # fmt: skip
     # full: the first rest row after charging with the BMS at the top
@@ -118,7 +143,7 @@ def find_anchors(
     if full.any():
         idx = starts[full]
         frames.append(
-            _anchor_frame(wide, idx, "full", rest_s[full], soc, cell_v, temp, q, broken,
+            _anchor_frame(wide, idx, "full", rest_s[full], soc, cell_v, temp, q, q_var, broken,
                           q_source, np.full(idx.size, "charge"))
         )  # fmt: skip
     if not frames:
@@ -135,6 +160,7 @@ def _anchor_frame(
     cell_v: np.ndarray,
     temp: np.ndarray,
     q: np.ndarray,
+    q_var: np.ndarray,
     broken: np.ndarray,
     q_source: str,
     branch: np.ndarray,
@@ -150,6 +176,7 @@ def _anchor_frame(
             "cell_ocv_v": cell_v[idx] if kind == "rest" else np.full(idx.size, np.nan),
             "temp_c": temp[idx],
             "q_ah": q[idx],
+            "q_var_ah2": q_var[idx],
             "q_source": np.full(idx.size, q_source),
             "broken": broken[idx],
             "branch": branch.astype(str),

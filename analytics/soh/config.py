@@ -33,7 +33,11 @@ class SohConfig:
     rest_min_s: float = 1800.0  # relaxation before the voltage is an OCV (NMC/NCA ~30 min)
     rest_min_lfp_s: float = 3600.0  # LFP relaxes slower
     full_soc_pct: float = 99.5  # BMS recalibrates at the top of a full charge
-    max_gap_s: float = 600.0  # longer holes break current integration
+    max_gap_s: float = 600.0  # longer holes break current integration unless quiet
+    quiet_soc_change_pct: float = 3.0  # a hole with a larger BMS SoC jump is not a rest
+    standby_draw_w: float = 10.0  # typical draw of a sleeping EV (12 V top-up, telematics)
+    standby_draw_sigma_w: float = 10.0  # its spread between makes (about 0–30 W)
+    bms_recal_rest_s: float = 7200.0  # a BMS recalibrates SoC from OCV after this long a rest
     pair_horizon_s: float = 4 * 86400.0  # anchors further apart are not paired
     pair_lookahead: int = 8  # anchors looked ahead for the largest SoC swing
     # charge counting

@@ -7,7 +7,7 @@ The pack current is measured at the battery terminals, so auxiliary loads during
 the heater never appears as charge stored — unlike estimators that count charger-side kWh.
 
 Valid range. |ΔSoC| ≥ 20 %; battery 5–45 °C at both anchors; SoC at both ends recalibrated
-(rest ≥ 30 min, 60 min for LFP, or full charge); no logger gap between the anchors unless
+(rest ≥ 2 h, after which a BMS has recalibrated from OCV, or the top of a full charge); no logger gap between the anchors unless
 the BMS counters bridge it; 1-sigma error ≤ 8 %.
 
 Error model (1 sigma, relative). sqrt(σ_a² + σ_b²)/|ΔSoC| ⊕ 0.5 % current gain ⊕
@@ -27,7 +27,7 @@ from analytics.chemistry import ocv_slope_v_per_pct
 from analytics.soh.config import SohConfig
 from analytics.soh.pairs import AnchorSoc, capacity_observations, empty_observations
 
-__all__ = ["METHOD", "bms_anchor_soc", "counting_observations"]
+__all__ = ["METHOD", "bms_anchor_soc", "bms_anchors", "counting_observations"]
 
 METHOD = "charge_counting"
 
@@ -44,6 +44,11 @@ def bms_anchor_soc(anchors: pl.DataFrame, chemistry: str, cfg: SohConfig) -> Anc
     return AnchorSoc(soc, sigma, invalid)
 
 
+def bms_anchors(anchors: pl.DataFrame, cfg: SohConfig) -> pl.DataFrame:
+    """Anchors where the BMS SoC is recalibrated: full charges and rests of ≥ 2 h."""
+    return anchors.filter((pl.col("anchor") == "full") | (pl.col("rest_s") >= cfg.bms_recal_rest_s))
+
+
 def counting_observations(
     anchors: pl.DataFrame,
     *,
@@ -54,6 +59,7 @@ def counting_observations(
 ) -> pl.DataFrame:
     """Charge-counting capacity observations (kept and rejected) for one vehicle."""
     cfg = cfg or SohConfig()
+    anchors = bms_anchors(anchors, cfg)
     if anchors.height < 2:
         return empty_observations()
     soc = bms_anchor_soc(anchors, chemistry, cfg)

@@ -87,6 +87,7 @@ def capacity_observations(
         return empty_observations()
     t = anchors["t_s"].to_numpy()
     q = anchors["q_ah"].to_numpy()
+    q_var = anchors["q_var_ah2"].to_numpy()
     broken = anchors["broken"].to_numpy()
     temp = anchors["temp_c"].to_numpy()
     kind = anchors["anchor"].to_numpy()

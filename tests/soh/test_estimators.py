@@ -12,6 +12,7 @@ from analytics.soh import soh_for_vehicle, vehicle_reference
 
 from .synth import Step, trace
 
+REST = 7800.0  # long enough for a BMS recalibration (2 h)
 NMC_META = {
     "chemistry": "NMC",
     "nominal_capacity_ah": 150.0,
@@ -32,7 +33,7 @@ def _one(obs: pl.DataFrame, method: str) -> dict:
 
 
 def test_clean_constant_current_charge_gives_the_known_capacity() -> None:
-    obs, daily = _run(trace([Step(3600), Step(7200, -50, 7.4), Step(3600)]))
+    obs, daily = _run(trace([Step(REST), Step(7200, -50, 7.4), Step(REST)]))
     cc = _one(obs, "charge_counting")
     assert cc["kept"] and cc["reason"] == "ok"
     assert cc["charge_ah"] == pytest.approx(100.0)
@@ -49,7 +50,7 @@ def test_clean_constant_current_charge_gives_the_known_capacity() -> None:
 
 
 def test_discharge_between_rests_also_measures_capacity() -> None:
-    obs, _ = _run(trace([Step(3600), Step(5400, 60, speed_kmh=60), Step(3600)], soc0_pct=90))
+    obs, _ = _run(trace([Step(REST), Step(5400, 60, speed_kmh=60), Step(REST)], soc0_pct=90))
     cc = _one(obs, "charge_counting")
     assert cc["kept"] and cc["value"] == pytest.approx(150.0, rel=1e-9)
 
@@ -57,7 +58,7 @@ def test_discharge_between_rests_also_measures_capacity() -> None:
 @settings(max_examples=15, deadline=None)
 @given(k=st.floats(min_value=0.2, max_value=5.0))
 def test_scaling_all_currents_scales_capacity(k: float) -> None:
-    long = trace([Step(3600), Step(7200, -50 * k, 7.4), Step(3600)], capacity_ah=150 * k)
+    long = trace([Step(REST), Step(7200, -50 * k, 7.4), Step(REST)], capacity_ah=150 * k)
     meta = dict(NMC_META, nominal_capacity_ah=150.0 * k)
     obs, _ = _run(long, meta)
     assert _one(obs, "charge_counting")["value"] == pytest.approx(150.0 * k, rel=1e-9)
@@ -66,7 +67,7 @@ def test_scaling_all_currents_scales_capacity(k: float) -> None:
 
 def test_shuffled_rows_change_nothing() -> None:
     long = trace(
-        [Step(3600), Step(7200, -50, 7.4), Step(3600), Step(3600, 40, speed_kmh=50), Step(3600)]
+        [Step(REST), Step(7200, -50, 7.4), Step(REST), Step(3600, 40, speed_kmh=50), Step(REST)]
     )
     obs_a, daily_a = _run(long)
     obs_b, daily_b = _run(long.sample(fraction=1.0, shuffle=True, seed=3))
@@ -76,7 +77,7 @@ def test_shuffled_rows_change_nothing() -> None:
 
 
 def test_tiny_soc_gain_is_rejected_with_a_reason() -> None:
-    obs, daily = _run(trace([Step(3600), Step(600, -50, 7.4), Step(3600)]))
+    obs, daily = _run(trace([Step(REST), Step(600, -50, 7.4), Step(REST)]))
     cc = _one(obs, "charge_counting")
     assert not cc["kept"]
     assert "below the 20 % minimum" in cc["reason"]
@@ -86,7 +87,7 @@ def test_tiny_soc_gain_is_rejected_with_a_reason() -> None:
 def test_heater_running_during_a_charge_does_not_inflate_capacity() -> None:
     # the charger delivers 7.4 kW but a 3.5 kW heater takes its share before the pack:
     # the pack current (net) is what counts, so capacity stays right
-    long = trace([Step(3600), Step(14400, -10.5, 7.4), Step(3600)])
+    long = trace([Step(REST), Step(14400, -10.5, 7.4), Step(REST)])
     obs, _ = _run(long)
     cc = _one(obs, "charge_counting")
     assert cc["kept"] and cc["value"] == pytest.approx(150.0, rel=1e-9)
@@ -96,7 +97,7 @@ def test_heater_running_during_a_charge_does_not_inflate_capacity() -> None:
 
 
 def test_cold_charge_is_rejected_for_temperature() -> None:
-    steps = [Step(3600, temp_c=-20), Step(7200, -50, 7.4, temp_c=-20), Step(3600, temp_c=-20)]
+    steps = [Step(REST, temp_c=-20), Step(7200, -50, 7.4, temp_c=-20), Step(REST, temp_c=-20)]
     obs, _ = _run(trace(steps))
     for method in ("charge_counting", "ocv"):
         row = _one(obs, method)
@@ -112,7 +113,7 @@ def test_lfp_mid_soc_only_is_rejected_not_guessed() -> None:
         "cells_series": 108,
     }
     long = trace(
-        [Step(7200), Step(3600, -45, 7.4), Step(7200)],
+        [Step(REST), Step(3600, -45, 7.4), Step(REST)],
         chemistry="LFP", cells_series=108, soc0_pct=40,
     )  # fmt: skip
     obs, _ = _run(long, meta)
@@ -130,7 +131,7 @@ def test_lfp_full_charge_from_low_soc_is_measured() -> None:
         "cells_series": 108,
     }
     long = trace(
-        [Step(7200), Step(3600 * 2.4, -50, 7.4), Step(7200)],
+        [Step(REST), Step(3600 * 2.4, -50, 7.4), Step(REST)],
         chemistry="LFP", cells_series=108, soc0_pct=10,
     )  # fmt: skip
     obs, _ = _run(long, meta)
@@ -142,7 +143,7 @@ def test_lfp_full_charge_from_low_soc_is_measured() -> None:
 def test_without_a_rated_capacity_soh_is_first_observed() -> None:
     steps = []
     for _ in range(6):
-        steps += [Step(3600), Step(7200, -50, 7.4), Step(3600), Step(7200, 50, speed_kmh=60)]
+        steps += [Step(REST), Step(7200, -50, 7.4), Step(REST), Step(7200, 50, speed_kmh=60)]
     _, daily = _run(trace(steps), {"chemistry": "NMC", "cells_series": 96})
     assert daily["reference"].unique().to_list() == ["first_observed"]
     assert daily["reference_capacity_ah"][0] == pytest.approx(150.0, rel=1e-6)

@@ -11,12 +11,14 @@ from analytics.soh import run_stage
 
 from .synth import Step, trace
 
+REST = 7800.0
+
 
 def test_stage_writes_observations_and_daily_series(memory_warehouse) -> None:
     wh = memory_warehouse
     with pytest.raises(SohError, match="analytics sessions"):
         run_stage(wh)
-    steps = [Step(3600), Step(7200, -50, 7.4), Step(3600), Step(5400, 60, speed_kmh=60), Step(3600)]
+    steps = [Step(REST), Step(7200, -50, 7.4), Step(REST), Step(5400, 60, speed_kmh=60), Step(REST)]
     long = trace(steps * 2)
     wh.con.register("_l", long.to_arrow())
     wh.execute("INSERT INTO signals SELECT vehicle_id, ts, signal, value, NULL FROM _l")
