@@ -34,7 +34,7 @@ def _section(key: str, sec: dict[str, Any]) -> str:
     out = [f'<h2>{escape(label(key))}<span class="badge {status}">{escape(status)}</span></h2>']
     for note in sec.get("notes", []):
         out.append(f'<p class="notes">⚠ {escape(note)}</p>')
-    rows = section_rows(sec)
+    rows = section_rows(sec, key)
     if rows:
         out.append(_table(rows))
     return "\n".join(out)

@@ -61,6 +61,8 @@ def _rows(pdf: Any, rows: list[tuple[str, str]], *, bold_values: bool = False) -
         first_row_as_headings=False,
         line_height=4.6,
         borders_layout="HORIZONTAL_LINES",
+        text_align="LEFT",
+        cell_fill_mode="NONE",
         padding=1.2,
     ) as table:
         for k, v in rows:
@@ -96,6 +98,9 @@ def _notes(pdf: Any, notes: list[str]) -> None:
 
 def render_pdf(report: dict[str, Any]) -> bytes:
     """The report as PDF bytes: summary, charts, every section, passport fields, provenance."""
+    import logging
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # font subsetting chatter
     cls = _pdf_class()
     pdf = cls(format="A4")
     fonts = _font_dir()
@@ -144,6 +149,7 @@ def render_pdf(report: dict[str, Any]) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
+    pdf.set_fill_color(255, 255, 255)
     _heading(pdf, "Summary")
     _rows(pdf, headline(report), bold_values=True)
     for caption, fig in report_charts(report):
@@ -157,7 +163,7 @@ def render_pdf(report: dict[str, Any]) -> bytes:
     for key, sec in report["sections"].items():
         _heading(pdf, label(key), sec.get("status"))
         _notes(pdf, sec.get("notes", []))
-        rows = section_rows(sec)
+        rows = section_rows(sec, key)
         if rows:
             _rows(pdf, rows)
     bp = report["battery_passport"]

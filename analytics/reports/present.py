@@ -32,20 +32,41 @@ LABELS = {
 _SKIP = {"status", "notes", "plugged_in_share_by_local_hour", "charge_sessions"}
 
 
+_SUFFIX = {
+    "_pct": "%",
+    "_c": "°C",
+    "_kwh": "kWh",
+    "_km": "km",
+    "_eur": "EUR",
+    "_h": "h",
+    "_mv": "mV",
+}
+
+
 def label(key: str) -> str:
-    return LABELS.get(key, key.replace("_", " ").capitalize())
+    """A reader's label for a JSON key: ``reference_temp_c`` -> ``Reference temp (°C)``."""
+    if key in LABELS:
+        return LABELS[key]
+    text, unit = key, ""
+    for suffix, u in _SUFFIX.items():
+        if key.endswith(suffix):
+            text, unit = key[: -len(suffix)], f" ({u})"
+            break
+    words = ["SoH" if w == "soh" else "SoC" if w == "soc" else w for w in text.split("_")]
+    return (" ".join(words)[:1].upper() + " ".join(words)[1:]) + unit
+
+
+def _bare(x: float, unit: str = "") -> str:
+    if unit in {"EUR", "km"} or abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if x == int(x):
+        return f"{x:.0f}"
+    return f"{x:.1f}" if abs(x) >= 10 else f"{x:.2f}"
 
 
 def _num(x: float, unit: str = "") -> str:
-    if unit in {"EUR", "km"} or abs(x) >= 1000:
-        text = f"{x:,.0f}"
-    elif abs(x) >= 100:
-        text = f"{x:.1f}"
-    else:
-        text = f"{x:.2f}".rstrip("0").rstrip(".") if x != int(x) else f"{x:.0f}"
-    return (
-        f"{text} {unit}".strip() if unit and unit != "%" else f"{text}{' %' if unit == '%' else ''}"
-    )
+    text = _bare(x, unit)
+    return f"{text} {unit}" if unit else text
 
 
 def fmt_estimate(e: dict[str, Any] | None, *, with_method: bool = False) -> str:
@@ -56,7 +77,7 @@ def fmt_estimate(e: dict[str, Any] | None, *, with_method: bool = False) -> str:
     text = _num(e["value"], unit)
     if e.get("low") is not None and e.get("high") is not None:
         kind = f"{e['interval_pct']:g} % interval" if e.get("interval_pct") else "range"
-        text += f" ({kind} {_num(e['low'], unit)} – {_num(e['high'], unit)})"
+        text += f" ({kind} {_bare(e['low'], unit)} – {_bare(e['high'], unit)})"
     if with_method and e.get("method"):
         text += f"; method: {e['method']}"
     return text
@@ -80,9 +101,40 @@ def fmt_value(v: Any) -> str:
     return str(v)
 
 
-def section_rows(sec: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, text) rows for every figure in a section, in order."""
-    return [(label(k), fmt_value(v)) for k, v in sec.items() if k not in _SKIP]
+def _milestone_rows(sec: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = []
+    for m in sec.get("soh_levels", []):
+        d = m["date"]
+        text = f"expected {d['expected'] or 'beyond the horizon'}"
+        if d.get("earliest_5pct") or d.get("latest_95pct"):
+            text += f" (5–95 %: {d.get('earliest_5pct') or '—'} to {d.get('latest_95pct') or 'beyond the horizon'})"
+        text += f"; odometer {fmt_estimate(m['odometer_km'])}"
+        rows.append((f"SoH reaches {m['soh_threshold_pct']:g} %", text))
+    for t in sec.get("thresholds", []):
+        limit = " / ".join(
+            x
+            for x in (
+                f"{t['limit_years']:g} years" if t.get("limit_years") else "",
+                f"{t['limit_km']:,.0f} km" if t.get("limit_km") else "",
+            )
+            if x
+        )
+        p = t.get("breach_probability")
+        prob = "not computed" if p is None else f"{100 * p:.1f} %"
+        rows.append(
+            (
+                f"{t['threshold_id']} ({t['soh_threshold_pct']:g} %{', ' + limit if limit else ''})",
+                f"breach probability {prob}" + (f"; {t['source']}" if t.get("source") else ""),
+            )
+        )
+    return rows
+
+
+def section_rows(sec: dict[str, Any], key: str = "") -> list[tuple[str, str]]:
+    """(label, text) rows for every figure in a section, in order; empty figures left out."""
+    if key == "milestones":
+        return _milestone_rows(sec)
+    return [(label(k), fmt_value(v)) for k, v in sec.items() if k not in _SKIP and v is not None]
 
 
 def headline(report: dict[str, Any]) -> list[tuple[str, str]]:

@@ -129,8 +129,8 @@ def _vehicle(
     is_dc = rng.random(cdays.size) < dc
     plug_in = [day_ts[d] + timedelta(hours=18, minutes=int(rng.integers(0, 90))) for d in cdays]
     plug_out = [p + timedelta(hours=12) for p in plug_in]
-    kwh = dist[cdays] * 3 * cons[cdays] + 2
     power = np.where(is_dc, 50.0, 7.4)
+    kwh = np.minimum(dist[cdays] * 3 * cons[cdays] + 2, power * 10)
     dur_h = kwh / power
     charges = pl.DataFrame(
         {

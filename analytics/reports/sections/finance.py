@@ -190,7 +190,7 @@ def cohort_percentile(
             pct(me["value"]),
             pct(me["low"]),
             pct(me["high"]),
-            unit="percentile",
+            unit="percentile rank",
             method="mid-rank of capacity SoH in cohort; interval = ranks of the SoH interval ends",
             decimals=1,
         ),
