@@ -105,9 +105,9 @@ def capacity_observations(
         dur_s = t[j] - t[i]
         rel_soc = np.hypot(sg[i], sg[j]) / abs(d_soc) if d_soc else np.inf
         offset_ah = 0.0 if counter else cfg.current_offset_a * dur_s / 3600.0
-        rel = float(
-            np.sqrt(rel_soc**2 + cfg.current_gain_rel**2 + (offset_ah / max(abs(d_q), 1e-9)) ** 2)
-        )
+        sigma_q = np.sqrt(offset_ah**2 + max(q_var[j] - q_var[i], 0.0))
+        rel_q = sigma_q / max(abs(d_q), 1e-9)
+        rel = float(np.sqrt(rel_soc**2 + cfg.current_gain_rel**2 + rel_q**2))
         cap = d_q / (d_soc / 100.0) if d_soc else np.nan
         reason = _reject_reason(
             soc.invalid[i], soc.invalid[j], d_soc, d_q, temp[i], temp[j], rel, cap,
@@ -122,6 +122,7 @@ def capacity_observations(
             "soc_sigma_end_pct": round(float(sg[j]), 3),
             "charge_source": anchors["q_source"][0],
             "duration_s": round(float(dur_s), 1),
+            "charge_sigma_ah": round(float(sigma_q), 3),
         }
         rows.append(
             {
