@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -148,3 +150,25 @@ def test_without_a_rated_capacity_soh_is_first_observed() -> None:
     assert daily["reference"].unique().to_list() == ["first_observed"]
     assert daily["reference_capacity_ah"][0] == pytest.approx(150.0, rel=1e-6)
     assert daily["soh_pct"][-1] == pytest.approx(100.0, abs=0.5)
+
+
+def _cut(long: pl.DataFrame, start_s: float, end_s: float) -> pl.DataFrame:
+    t0 = long["ts"].min()
+    secs = (pl.col("ts") - t0).dt.total_seconds()
+    return long.filter((secs < start_s) | (secs >= end_s))
+
+
+def test_sleeping_logger_during_a_rest_is_bridged() -> None:
+    long = trace([Step(REST), Step(7200, -50, 7.4), Step(REST)])
+    obs, _ = _run(_cut(long, 600, 7000))  # no rows for ~1.8 h of the first rest
+    cc = _one(obs, "charge_counting")
+    assert cc["kept"]
+    # bridged with the standby-draw model: a small, stated correction and a wider sigma
+    assert cc["value"] == pytest.approx(150.0, rel=0.005)
+    assert json.loads(cc["inputs"])["charge_sigma_ah"] > 0
+
+
+def test_hole_during_a_charge_breaks_the_balance() -> None:
+    long = trace([Step(REST), Step(7200, -50, 7.4), Step(REST)])
+    obs, _ = _run(_cut(long, REST + 1800, REST + 3600))
+    assert obs.filter((pl.col("method") == "charge_counting") & pl.col("kept")).height == 0
