@@ -75,7 +75,7 @@ def _scenario(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         km_per_year=args.km_per_year,
         max_soc_pct=args.max_soc_pct,
     )
-    name = args.scenario_name or sc.describe().replace(" ", "_").replace(",", "")
+    name = args.scenario_name or sc.describe().lower().replace(" ", "_").replace(",", "")
     return Scenario(name, sc.no_dc, sc.climate, sc.temp_offset_c, sc.km_per_year, sc.max_soc_pct)
 
 
