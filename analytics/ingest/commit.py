@@ -38,6 +38,9 @@ class SourceStats:
     duplicates: int = 0
     bounds: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     mixed_names: bool = False
+    quarantine: list[tuple[str | None, str | None, str, int, str | None]] = field(
+        default_factory=list
+    )
 
 
 def source_columns(con: Any, sql: str, params: dict[str, Any]) -> list[str]:
@@ -228,6 +231,15 @@ def analyse_source(
             lo, hi = stats.bounds.get(vid, (t0, t1))
             stats.bounds[vid] = (min(lo, t0), max(hi, t1))
         _check_units(issues, path, unit, messages.get((name, unit)), n_ok, n_oor, vmin, vmax)
+        for reason, count, example in (
+            ("out_of_range", n_oor, ex_oor),
+            ("bad_value", n_badval, ex_val),
+            ("bad_timestamp", n_badts - n_naive, ex_ts),
+            ("timestamp_without_offset", n_naive, ex_ts),
+            (problem or "unknown_signal", n_unres, None),
+        ):
+            if count:
+                stats.quarantine.append((vid, path or name, reason, int(count), example))
     stats.mixed_names = any(v > 1 for v in seen_paths.values())
     return stats
 

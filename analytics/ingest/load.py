@@ -152,6 +152,12 @@ def _commit_signals(wh: Warehouse, src: str, params: dict, ctx: ReadContext, sou
     if ctx.records_read <= 0:
         ctx.records_read = stats.rows
     ctx.tick(stats.rows)
+    if stats.quarantine:
+        wh.con.executemany(
+            "INSERT INTO quarantine (source_id, vehicle_id, signal, reason, count, example) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [[source_id, *q] for q in stats.quarantine],
+        )
     dedup = bool(stats.duplicates or stats.mixed_names or overlaps_existing(wh.con, stats.bounds))
     written = insert_signals(wh.con, src, params, ctx.vehicle_id, source_id, dedup=dedup)
     if dedup:
