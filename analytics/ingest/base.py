@@ -52,6 +52,11 @@ SIGNAL_SCHEMA: dict[str, pl.DataType] = {
 
 # Detection order matters: content-sniffing readers with a magic number come first.
 READER_MODULES: list[str] = [
+    "analytics.can.formats.blf",
+    "analytics.can.formats.mf4",
+    "analytics.can.formats.asc",
+    "analytics.can.formats.candump",
+    "analytics.can.formats.csvlog",
     "analytics.ingest.exports.long_parquet",
     "analytics.ingest.exports.wide_parquet",
     "analytics.ingest.exports.dimo_json",
