@@ -97,6 +97,10 @@ class DecodedMessage:
     long_frames: int = 0
     undefined_mux: int = 0
 
+    def plan_float(self, name: str) -> bool:
+        """True when ``name`` is an IEEE float signal (NaN there means "not available")."""
+        return any(s.is_float for s in self.plan.signals if s.name == name)
+
     def column(self, name: str) -> np.ndarray:
         """Full-length float column, NaN where the frame does not carry the signal."""
         out = np.full(self.n, np.nan)

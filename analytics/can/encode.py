@@ -335,6 +335,8 @@ def build_frames(
     if missing:
         notes.append(f"{layout}: layout has no signal for {', '.join(missing)} (not carried)")
     frames = _concat(parts, len(lay.buses))
+    if len(frames):  # start on a whole millisecond: ASC and BLF headers keep milliseconds only
+        frames.ts_us -= frames.ts_us[0] % 1000
     return frames, sorted(set(notes)), [b.fd for b in lay.buses]
 
 

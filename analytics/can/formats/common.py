@@ -1,0 +1,170 @@
+"""Shared pieces of the bulk log parsers: block reading, hex payloads, channel tables."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from analytics.can.frames import Frames
+from analytics.ingest.issues import IssueCollector
+
+__all__ = [
+    "BLOCK_BYTES",
+    "ChannelTable",
+    "ParseStats",
+    "binary_to_matrix",
+    "iter_text_blocks",
+    "open_binary",
+]
+
+BLOCK_BYTES = 32 << 20  # text parsed per block: bounded memory on multi-GB logs
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a file for reading bytes, transparently decompressing gzip."""
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+
+
+def iter_text_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[bytes, int]]:
+    """Whole lines in blocks of about ``block_bytes``; yields (block, first line number)."""
+    line_no = 1
+    tail = b""
+    with open_binary(path) as fh:
+        while True:
+            try:
+                buf = fh.read(block_bytes)
+            except (EOFError, OSError) as exc:  # truncated gzip: keep what was read
+                buf = b""
+                truncated = exc
+            else:
+                truncated = None
+            if not buf:
+                if tail:
+                    yield tail, line_no
+                if truncated is not None:
+                    raise EOFError(str(truncated))
+                return
+            buf = tail + buf
+            cut = buf.rfind(b"\n")
+            if cut < 0:
+                tail = buf
+                continue
+            block, tail = buf[: cut + 1], buf[cut + 1 :]
+            yield block, line_no
+            line_no += block.count(b"\n")
+
+
+def binary_to_matrix(col: pl.Series, width: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A polars Binary column to a zero-padded ``(n, width)`` uint8 matrix plus lengths."""
+    arr = col.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.large_binary())
+    n = len(arr)
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64, count=n + 1, offset=arr.offset * 8)
+    lengths = np.diff(offsets)
+    w = width or max(8, int(lengths.max()) if n else 8)
+    lengths = np.minimum(lengths, w)
+    out = np.zeros((n, w), np.uint8)
+    if n and data_buf is not None:
+        flat = np.frombuffer(data_buf, dtype=np.uint8)
+        total = int(lengths.sum())
+        rows = np.repeat(np.arange(n), lengths)
+        starts = np.repeat(offsets[:-1], lengths)
+        pos_in_row = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        out[rows, pos_in_row] = flat[starts + pos_in_row]
+    return out, lengths.astype(np.uint8)
+
+
+class ChannelTable:
+    """Stable channel codes across the chunks of one file."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def codes(self, names: pl.Series) -> np.ndarray:
+        """Channel names to uint16 codes (new names get new codes)."""
+        uniq = names.unique().to_list()
+        for u in uniq:
+            if u not in self._index:
+                self._index[u] = len(self.names)
+                self.names.append(u)
+        mapping = pl.DataFrame(
+            {"n": list(self._index), "c": list(self._index.values())},
+            schema={"n": names.dtype, "c": pl.UInt16},
+        )
+        return (
+            names.to_frame("n")
+            .join(mapping, on="n", how="left", maintain_order="left")["c"]
+            .to_numpy()
+            .astype(np.uint16)
+        )
+
+    def frames(
+        self,
+        ts_us: np.ndarray,
+        chan: np.ndarray,
+        can_id: np.ndarray,
+        ext: np.ndarray,
+        data: np.ndarray,
+        lengths: np.ndarray,
+    ) -> Frames:
+        return Frames(
+            ts_us.astype(np.int64),
+            chan,
+            self.names,
+            can_id.astype(np.uint32),
+            ext.astype(bool),
+            lengths.astype(np.uint8),
+            data,
+        )
+
+
+class ParseStats:
+    """What a parser skipped (error/remote frames, malformed lines, truncation), by reason."""
+
+    def __init__(self, issues: IssueCollector) -> None:
+        self.issues = issues
+        self.skipped = 0
+
+    def skip(
+        self,
+        reason: str,
+        count: int,
+        example: str | None = None,
+        location: str | None = None,
+        severity: str = "warning",
+        detail: str | None = None,
+    ) -> None:
+        if count <= 0:
+            return
+        self.skipped += count
+        self.issues.add(
+            reason,
+            count=count,
+            example=example,
+            location=location,
+            severity=severity,
+            detail=detail,
+        )
+
+    def note(
+        self,
+        reason: str,
+        example: str | None = None,
+        severity: str = "warning",
+        count: int = 1,
+        detail: str | None = None,
+    ) -> None:
+        """Record a problem that is not a count of skipped frames (e.g. a truncated file)."""
+        self.issues.add(reason, count=count, example=example, severity=severity, detail=detail)
