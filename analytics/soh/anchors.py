@@ -33,6 +33,7 @@ ANCHOR_SCHEMA = {
     "temp_c": pl.Float64,
     "q_ah": pl.Float64,
     "q_var_ah2": pl.Float64,
+    "active_h": pl.Float64,
     "q_source": pl.Utf8,
     "broken": pl.Int64,
     "branch": pl.Utf8,
@@ -45,9 +46,13 @@ def _arr(wide: pl.DataFrame, name: str) -> np.ndarray:
 
 def net_charge(
     wide: pl.DataFrame, cfg: SohConfig, i_rest: float = 3.0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
     """Cumulative net charge into the pack per row (Ah), its variance (Ah²), the cumulative
-    count of unbridgeable holes, and the source.
+    active hours, the cumulative count of unbridgeable holes, and the source.
+
+    The variance holds the standby draw over quiet holes and a current-sensor offset over
+    the time the pack is active (|I| above the rest threshold; a BMS zeroes its offset while
+    the contactors are open).
 
     Uses the BMS lifetime counters (charged minus consumed Ah) when both are reported on
     most rows; otherwise integrates the pack current (sample-and-hold; charging is negative
@@ -73,6 +78,8 @@ def net_charge(
     v = np.where(np.isfinite(volt) & (volt > 0), volt, np.nan)
     v = np.where(np.isfinite(v), v, np.nanmedian(v) if np.isfinite(v).any() else 350.0)
     drain_ah = np.where(quiet, cfg.standby_draw_w * dt / v / 3600.0, 0.0)
+    active_h = np.where(~hole & np.isfinite(cur) & ~rest, dt, 0.0) / 3600.0
+    # offset errors add up linearly within a stretch: carry them as a variance of their sum
     drain_var = np.where(quiet, (cfg.standby_draw_sigma_w * dt / v / 3600.0) ** 2, 0.0)
     c_in = _arr(wide, "charged_throughput_total_ah")
     c_out = _arr(wide, "consumed_throughput_total_ah")
@@ -82,13 +89,15 @@ def net_charge(
         q = c_in - c_out - np.r_[0.0, np.cumsum(drain_ah)[:-1]]
         broken = np.r_[0, np.cumsum(hole & ~quiet & ~both[nxt])[:-1]].astype(np.int64)
         var = np.r_[0.0, np.cumsum(drain_var)[:-1]]
-        return q, var, broken, "bms_counter"
+        act = np.r_[0.0, np.cumsum(active_h)[:-1]]
+        return q, var, act, broken, "bms_counter"
     bad = (hole & ~quiet) | ~np.isfinite(cur)
     step = np.where(hole | bad, 0.0, -np.nan_to_num(cur) * dt / 3600.0) - drain_ah
     q = np.r_[0.0, np.cumsum(step)[:-1]]
     var = np.r_[0.0, np.cumsum(drain_var)[:-1]]
+    act = np.r_[0.0, np.cumsum(active_h)[:-1]]
     broken = np.r_[0, np.cumsum(bad)[:-1]].astype(np.int64)
-    return q, var, broken, "integrated"
+    return q, var, act, broken, "integrated"
 
 
 def find_anchors(
@@ -113,7 +122,7 @@ def find_anchors(
     cell_v = volt / cells_series if cells_series else np.full(n, np.nan)
     cell_v = np.where(np.isfinite(cell_v), cell_v, 0.5 * (cmin + cmax))
     i_rest = max(cfg.rest_current_a, cfg.rest_c_rate * capacity_ah)
-    q, q_var, broken, q_source = net_charge(wide, cfg, i_rest)
+    q, q_var, active_h, broken, q_source = net_charge(wide, cfg, i_rest)
     rest = np.isfinite(cur) & (np.abs(cur) <= i_rest)
     # a rest continues through a quiet hole (same broken count on both sides)
     split = np.r_[True, np.diff(broken) != 0]
@@ -135,7 +144,7 @@ def find_anchors(
     if long_rest.any():
         idx = last[long_rest]
         frames.append(
-            _anchor_frame(wide, idx, "rest", rest_s[long_rest], soc, cell_v, temp, q, q_var, broken,
+            _anchor_frame(wide, idx, "rest", rest_s[long_rest], soc, cell_v, temp, q, q_var, active_h, broken,
                           q_source, np.where(prev_charging[long_rest], "charge", "discharge"))
         )  # fmt: skip
     # full: the first rest row after charging with the BMS at the top
@@ -143,7 +152,7 @@ def find_anchors(
     if full.any():
         idx = starts[full]
         frames.append(
-            _anchor_frame(wide, idx, "full", rest_s[full], soc, cell_v, temp, q, q_var, broken,
+            _anchor_frame(wide, idx, "full", rest_s[full], soc, cell_v, temp, q, q_var, active_h, broken,
                           q_source, np.full(idx.size, "charge"))
         )  # fmt: skip
     if not frames:
@@ -161,6 +170,7 @@ def _anchor_frame(
     temp: np.ndarray,
     q: np.ndarray,
     q_var: np.ndarray,
+    active_h: np.ndarray,
     broken: np.ndarray,
     q_source: str,
     branch: np.ndarray,
@@ -177,6 +187,7 @@ def _anchor_frame(
             "temp_c": temp[idx],
             "q_ah": q[idx],
             "q_var_ah2": q_var[idx],
+            "active_h": active_h[idx],
             "q_source": np.full(idx.size, q_source),
             "broken": broken[idx],
             "branch": branch.astype(str),

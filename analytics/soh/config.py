@@ -46,12 +46,12 @@ class SohConfig:
     soc_sigma_rest_lfp_pct: float = 3.0  # flat OCV: BMS rest recalibration is weak mid-SoC
     soc_sigma_full_pct: float = 0.5  # at the top of a full charge
     current_gain_rel: float = 0.005  # current-sensor gain error (0.5 %)
-    current_offset_a: float = 0.3  # current-sensor offset, integrated over the interval
+    current_offset_a: float = 0.1  # current-sensor offset, over the pack's active time
     temp_min_c: float = 5.0  # outside this range the Ah capacity is not the 25 °C one
     temp_max_c: float = 45.0
-    max_sigma_rel: float = 0.08  # an observation worse than 8 % (1 sigma) is rejected
+    max_sigma_rel: float = 0.10  # an observation worse than 10 % (1 sigma) is rejected
     # OCV
-    ocv_min_delta_soc_pct: float = 25.0
+    ocv_min_delta_soc_pct: float = 20.0
     ocv_sigma_v: float = 0.004  # relaxation residue + cell-to-curve deviation, per cell
     ocv_max_soc_sigma_pct: float = 3.0  # LFP plateau and the like are rejected
     # plausibility: a capacity outside this share of the reference is a failed measurement

@@ -114,6 +114,8 @@ def soh_for_vehicle(
     d1 = wide["ts"].max().date()  # type: ignore[union-attr]
     n_days = (d1 - d0).days + 1
     obs, cap_fit = _fuse_capacity(obs, d0, n_days)
+    if cap_fit is None:
+        return obs, pl.DataFrame()  # nothing kept: no number rather than a made-up one
     res_fit = _fuse_resistance(obs, d0, n_days)
     daily = _daily(ref, reference, ref_ah, r_ref, d0, n_days, obs, cap_fit, res_fit)
     return obs, daily

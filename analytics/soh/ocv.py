@@ -8,7 +8,7 @@ and the net charge between them give ``C = ΔQ / ΔSoC_OCV``. Nothing the BMS co
 
 Valid range. Both anchors on a part of the curve steep enough that 4 mV of voltage error
 maps to ≤ 3 % SoC — this rejects LFP's plateau (≈ 0.1–1 mV/%) and keeps its steep ends;
-|ΔSoC| ≥ 25 %; battery 5–45 °C; as for charge counting otherwise.
+|ΔSoC| ≥ 20 %; battery 5–45 °C; as for charge counting otherwise.
 
 Error model. σ_SoC = 4 mV / (dOCV/dSoC) at each end (relaxation residue, the pack's
 deviation from the published curve, voltage quantisation), combined as for charge counting.

@@ -88,10 +88,10 @@ def capacity_observations(
     t = anchors["t_s"].to_numpy()
     q = anchors["q_ah"].to_numpy()
     q_var = anchors["q_var_ah2"].to_numpy()
+    active_h = anchors["active_h"].to_numpy()
     broken = anchors["broken"].to_numpy()
     temp = anchors["temp_c"].to_numpy()
     kind = anchors["anchor"].to_numpy()
-    counter = anchors["q_source"][0] == "bms_counter"
     s, sg = soc.soc_pct, np.where(np.isfinite(soc.sigma_pct), soc.sigma_pct, np.inf)
     rows: list[dict[str, Any]] = []
     i = 0
@@ -104,7 +104,7 @@ def capacity_observations(
         d_q = q[j] - q[i]
         dur_s = t[j] - t[i]
         rel_soc = np.hypot(sg[i], sg[j]) / abs(d_soc) if d_soc else np.inf
-        offset_ah = 0.0 if counter else cfg.current_offset_a * dur_s / 3600.0
+        offset_ah = cfg.current_offset_a * (active_h[j] - active_h[i])
         sigma_q = np.sqrt(offset_ah**2 + max(q_var[j] - q_var[i], 0.0))
         rel_q = sigma_q / max(abs(d_q), 1e-9)
         rel = float(np.sqrt(rel_soc**2 + cfg.current_gain_rel**2 + rel_q**2))
