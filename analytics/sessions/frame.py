@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 __all__ = [
+    "COUNTER_KEYS",
     "HOLD_KEYS",
     "KEYS",
     "clean_clock",
@@ -61,6 +62,7 @@ KEYS: tuple[str, ...] = (
 )
 
 # Slow or state-like signals that may be held until the next report within a stretch.
+# (Lifetime counters are not held: their report instants matter to the charge balance.)
 HOLD_KEYS: tuple[str, ...] = (
     "soc_bms_pct",
     "soc_displayed_pct",
@@ -71,10 +73,6 @@ HOLD_KEYS: tuple[str, ...] = (
     "gross_capacity_kwh",
     "net_capacity_kwh",
     "soh_bms_pct",
-    "charged_energy_total_kwh",
-    "consumed_energy_total_kwh",
-    "charged_throughput_total_ah",
-    "consumed_throughput_total_ah",
     "is_charging",
     "is_plugged_in",
     "charge_limit_pct",
@@ -83,6 +81,15 @@ HOLD_KEYS: tuple[str, ...] = (
     "latitude_deg",
     "longitude_deg",
     "is_ignition_on",
+)
+
+
+# Lifetime counters: never held, so that the rows carrying a reading are known.
+COUNTER_KEYS: tuple[str, ...] = (
+    "charged_energy_total_kwh",
+    "consumed_energy_total_kwh",
+    "charged_throughput_total_ah",
+    "consumed_throughput_total_ah",
 )
 
 
@@ -125,7 +132,7 @@ def wide_frame(long: pl.DataFrame, *, hold_gap_s: float = 900.0) -> pl.DataFrame
     wide = wide.with_columns(
         ((gap > hold_gap_s).fill_null(False).cum_sum()).cast(pl.Int32).alias("stretch")
     )
-    fast = [k for k in KEYS if k not in HOLD_KEYS]
+    fast = [k for k in KEYS if k not in HOLD_KEYS and k not in COUNTER_KEYS]
     return wide.with_columns(
         [pl.col(k).forward_fill().over("stretch") for k in HOLD_KEYS]
         + [pl.col(k).forward_fill(limit=1).over("stretch") for k in fast]

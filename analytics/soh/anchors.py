@@ -15,12 +15,14 @@ so that any two anchors of one vehicle give a charge balance.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 
 from analytics.soh.config import SohConfig
 
-__all__ = ["ANCHOR_SCHEMA", "find_anchors", "net_charge"]
+__all__ = ["ANCHOR_SCHEMA", "ChargeBalance", "find_anchors", "net_charge"]
 
 ANCHOR_SCHEMA = {
     "ts": pl.Datetime("us", "UTC"),
@@ -32,8 +34,9 @@ ANCHOR_SCHEMA = {
     "cell_ocv_v": pl.Float64,
     "temp_c": pl.Float64,
     "q_ah": pl.Float64,
-    "q_var_ah2": pl.Float64,
+    "q_fixed_sigma_ah": pl.Float64,
     "active_h": pl.Float64,
+    "standby_sigma_ah": pl.Float64,
     "q_source": pl.Utf8,
     "broken": pl.Int64,
     "branch": pl.Utf8,
@@ -44,22 +47,36 @@ def _arr(wide: pl.DataFrame, name: str) -> np.ndarray:
     return wide[name].cast(pl.Float64).fill_null(np.nan).to_numpy()
 
 
-def net_charge(
-    wide: pl.DataFrame, cfg: SohConfig, i_rest: float = 3.0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
-    """Cumulative net charge into the pack per row (Ah), its variance (Ah²), the cumulative
-    active hours, the cumulative count of unbridgeable holes, and the source.
+@dataclass(frozen=True, slots=True)
+class ChargeBalance:
+    """Net charge into the pack at every row and what its error is made of.
 
-    The variance holds the standby draw over quiet holes and a current-sensor offset over
-    the time the pack is active (|I| above the rest threshold; a BMS zeroes its offset while
-    the contactors are open).
+    ``q_ah`` cumulative net charge (Ah, into the pack positive); ``fixed_sigma_ah`` error of
+    this row's value on its own (counter quantisation and the stretch integrated since the
+    last counter report); ``active_h`` and ``standby_sigma_ah`` cumulative logged hours and cumulative standby-draw uncertainty (differences between two rows give the
+    offset and standby errors of a balance); ``broken`` cumulative count of holes that no
+    balance can bridge (rows with different counts are never paired).
+    """
 
-    Uses the BMS lifetime counters (charged minus consumed Ah) when both are reported on
-    most rows; otherwise integrates the pack current (sample-and-hold; charging is negative
-    current by the catalog's convention). A hole in the data longer than ``cfg.max_gap_s``
-    is *quiet* when the pack was at rest on both sides and neither odometer nor SoC moved
-    across it (a parked car whose logger slept): it is bridged with the typical standby
-    draw and its uncertainty. Any other hole breaks the balance and is counted.
+    q_ah: np.ndarray
+    fixed_sigma_ah: np.ndarray
+    active_h: np.ndarray
+    standby_sigma_ah: np.ndarray
+    broken: np.ndarray
+    source: str
+
+
+def net_charge(wide: pl.DataFrame, cfg: SohConfig, i_rest: float = 3.0) -> ChargeBalance:
+    """Net charge into the pack per row, from the pack current and the BMS counters.
+
+    The pack current is integrated sample-and-hold (charging is negative current by the
+    catalog's convention), with a sensor-offset uncertainty growing with the logged time.
+    A hole in the data longer than ``cfg.max_gap_s`` is *quiet* when the pack was at rest
+    on both sides and neither odometer nor SoC moved across it (a parked car whose logger
+    slept): it is bridged with the typical standby draw of a parked EV and its uncertainty.
+    Any other hole breaks the integrated balance. When the BMS lifetime Ah counters are reported, each row's balance
+    is the last counter reading plus the current integrated since it: exact to the counter's
+    resolution, and a logger hole breaks nothing because the BMS kept counting.
     """
     t_s = wide["ts"].dt.epoch("us").to_numpy().astype(np.float64) / 1e6
     n = t_s.size
@@ -75,29 +92,39 @@ def net_charge(
         np.nan_to_num(np.abs(soc[nxt] - soc), nan=0.0) <= cfg.quiet_soc_change_pct
     )
     quiet = hole & rest & rest[nxt] & still
+    bad = (hole & ~quiet) | (~np.isfinite(cur) & ~hole)
     v = np.where(np.isfinite(volt) & (volt > 0), volt, np.nan)
     v = np.where(np.isfinite(v), v, np.nanmedian(v) if np.isfinite(v).any() else 350.0)
-    drain_ah = np.where(quiet, cfg.standby_draw_w * dt / v / 3600.0, 0.0)
-    active_h = np.where(~hole & np.isfinite(cur) & ~rest, dt, 0.0) / 3600.0
-    # offset errors add up linearly within a stretch: carry them as a variance of their sum
-    drain_var = np.where(quiet, (cfg.standby_draw_sigma_w * dt / v / 3600.0) ** 2, 0.0)
+    step = np.where(quiet, -cfg.standby_draw_w / v, -np.nan_to_num(cur)) * dt / 3600.0
+    step = np.where(bad, 0.0, step)
+    act = np.where(~hole & ~bad & np.isfinite(cur), dt, 0.0) / 3600.0
+    sby = np.where(quiet, cfg.standby_draw_sigma_w * dt / v / 3600.0, 0.0)
+
+    def cum(x: np.ndarray) -> np.ndarray:
+        return np.r_[0.0, np.cumsum(x)[:-1]]
+
+    q_int, act_c, sby_c = cum(step), cum(act), cum(sby)
+    broken = np.r_[0, np.cumsum(bad)[:-1]].astype(np.int64)
     c_in = _arr(wide, "charged_throughput_total_ah")
     c_out = _arr(wide, "consumed_throughput_total_ah")
-    both = np.isfinite(c_in) & np.isfinite(c_out)
-    if both.size and both.mean() > 0.9:
-        # counters do not see the standby draw of a sleeping pack either
-        q = c_in - c_out - np.r_[0.0, np.cumsum(drain_ah)[:-1]]
-        broken = np.r_[0, np.cumsum(hole & ~quiet & ~both[nxt])[:-1]].astype(np.int64)
-        var = np.r_[0.0, np.cumsum(drain_var)[:-1]]
-        act = np.r_[0.0, np.cumsum(active_h)[:-1]]
-        return q, var, act, broken, "bms_counter"
-    bad = (hole & ~quiet) | ~np.isfinite(cur)
-    step = np.where(hole | bad, 0.0, -np.nan_to_num(cur) * dt / 3600.0) - drain_ah
-    q = np.r_[0.0, np.cumsum(step)[:-1]]
-    var = np.r_[0.0, np.cumsum(drain_var)[:-1]]
-    act = np.r_[0.0, np.cumsum(active_h)[:-1]]
-    broken = np.r_[0, np.cumsum(bad)[:-1]].astype(np.int64)
-    return q, var, act, broken, "integrated"
+    report = np.isfinite(c_in) & np.isfinite(c_out)
+    if report.sum() < 10:
+        return ChargeBalance(q_int, np.zeros(n), act_c, sby_c, broken, "integrated")
+    k = np.maximum.accumulate(np.where(report, np.arange(n), -1))
+    ok = k >= 0
+    kk = np.maximum(k, 0)
+    counter = c_in[kk] - c_out[kk]
+    # a counter that runs backwards was reset: a new balance starts there
+    resets = np.r_[0, np.cumsum(np.diff(np.where(report, counter, np.nan)) < -0.5)]
+    resets = np.maximum.accumulate(np.nan_to_num(resets, nan=0.0)).astype(np.int64)
+    since_ok = broken == broken[kk]  # no unbridgeable hole since the last reading
+    q = np.where(ok & since_ok, counter + q_int - q_int[kk], np.nan)
+    extra_act = act_c - act_c[kk]
+    extra_sby = sby_c - sby_c[kk]
+    fixed = np.hypot(cfg.counter_resolution_ah / np.sqrt(12.0),
+                     cfg.current_offset_a * extra_act + extra_sby)  # fmt: skip
+    zeros = np.zeros(n)
+    return ChargeBalance(q, fixed, zeros, zeros, resets, "bms_counter")
 
 
 def find_anchors(
@@ -122,7 +149,8 @@ def find_anchors(
     cell_v = volt / cells_series if cells_series else np.full(n, np.nan)
     cell_v = np.where(np.isfinite(cell_v), cell_v, 0.5 * (cmin + cmax))
     i_rest = max(cfg.rest_current_a, cfg.rest_c_rate * capacity_ah)
-    q, q_var, active_h, broken, q_source = net_charge(wide, cfg, i_rest)
+    bal = net_charge(wide, cfg, i_rest)
+    broken = bal.broken
     rest = np.isfinite(cur) & (np.abs(cur) <= i_rest)
     # a rest continues through a quiet hole (same broken count on both sides)
     split = np.r_[True, np.diff(broken) != 0]
@@ -144,16 +172,14 @@ def find_anchors(
     if long_rest.any():
         idx = last[long_rest]
         frames.append(
-            _anchor_frame(wide, idx, "rest", rest_s[long_rest], soc, cell_v, temp, q, q_var, active_h, broken,
-                          q_source, np.where(prev_charging[long_rest], "charge", "discharge"))
+            _anchor_frame(wide, idx, "rest", rest_s[long_rest], soc, cell_v, temp, bal, np.where(prev_charging[long_rest], "charge", "discharge"))
         )  # fmt: skip
     # full: the first rest row after charging with the BMS at the top
     full = prev_charging & (soc[starts] >= cfg.full_soc_pct)
     if full.any():
         idx = starts[full]
         frames.append(
-            _anchor_frame(wide, idx, "full", rest_s[full], soc, cell_v, temp, q, q_var, active_h, broken,
-                          q_source, np.full(idx.size, "charge"))
+            _anchor_frame(wide, idx, "full", rest_s[full], soc, cell_v, temp, bal, np.full(idx.size, "charge"))
         )  # fmt: skip
     if not frames:
         return pl.DataFrame(schema=ANCHOR_SCHEMA)
@@ -168,11 +194,7 @@ def _anchor_frame(
     soc: np.ndarray,
     cell_v: np.ndarray,
     temp: np.ndarray,
-    q: np.ndarray,
-    q_var: np.ndarray,
-    active_h: np.ndarray,
-    broken: np.ndarray,
-    q_source: str,
+    bal: ChargeBalance,
     branch: np.ndarray,
 ) -> pl.DataFrame:
     return pl.DataFrame(
@@ -185,11 +207,12 @@ def _anchor_frame(
             "soc_bms_pct": soc[idx],
             "cell_ocv_v": cell_v[idx] if kind == "rest" else np.full(idx.size, np.nan),
             "temp_c": temp[idx],
-            "q_ah": q[idx],
-            "q_var_ah2": q_var[idx],
-            "active_h": active_h[idx],
-            "q_source": np.full(idx.size, q_source),
-            "broken": broken[idx],
+            "q_ah": bal.q_ah[idx],
+            "q_fixed_sigma_ah": bal.fixed_sigma_ah[idx],
+            "active_h": bal.active_h[idx],
+            "standby_sigma_ah": bal.standby_sigma_ah[idx],
+            "q_source": np.full(idx.size, bal.source),
+            "broken": bal.broken[idx],
             "branch": branch.astype(str),
         },
         schema=ANCHOR_SCHEMA,

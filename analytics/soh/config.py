@@ -46,6 +46,7 @@ class SohConfig:
     soc_sigma_rest_lfp_pct: float = 3.0  # flat OCV: BMS rest recalibration is weak mid-SoC
     soc_sigma_full_pct: float = 0.5  # at the top of a full charge
     current_gain_rel: float = 0.005  # current-sensor gain error (0.5 %)
+    counter_resolution_ah: float = 0.1  # typical resolution of BMS lifetime Ah counters
     current_offset_a: float = 0.1  # current-sensor offset, over the pack's active time
     temp_min_c: float = 5.0  # outside this range the Ah capacity is not the 25 °C one
     temp_max_c: float = 45.0

@@ -87,8 +87,9 @@ def capacity_observations(
         return empty_observations()
     t = anchors["t_s"].to_numpy()
     q = anchors["q_ah"].to_numpy()
-    q_var = anchors["q_var_ah2"].to_numpy()
+    q_fixed = anchors["q_fixed_sigma_ah"].to_numpy()
     active_h = anchors["active_h"].to_numpy()
+    standby = anchors["standby_sigma_ah"].to_numpy()
     broken = anchors["broken"].to_numpy()
     temp = anchors["temp_c"].to_numpy()
     kind = anchors["anchor"].to_numpy()
@@ -104,8 +105,8 @@ def capacity_observations(
         d_q = q[j] - q[i]
         dur_s = t[j] - t[i]
         rel_soc = np.hypot(sg[i], sg[j]) / abs(d_soc) if d_soc else np.inf
-        offset_ah = cfg.current_offset_a * (active_h[j] - active_h[i])
-        sigma_q = np.sqrt(offset_ah**2 + max(q_var[j] - q_var[i], 0.0))
+        drift_ah = cfg.current_offset_a * (active_h[j] - active_h[i]) + standby[j] - standby[i]
+        sigma_q = float(np.hypot(np.hypot(q_fixed[i], q_fixed[j]), drift_ah))
         rel_q = sigma_q / max(abs(d_q), 1e-9)
         rel = float(np.sqrt(rel_soc**2 + cfg.current_gain_rel**2 + rel_q**2))
         cap = d_q / (d_soc / 100.0) if d_soc else np.nan
@@ -165,6 +166,8 @@ def _reject_reason(
     """'ok' or the first validity rule the pair breaks (order: cheapest explanation first)."""
     if bad_i or bad_j:
         return bad_i or bad_j
+    if not np.isfinite(d_q):
+        return "no charge balance at an anchor (logger hole since the last counter reading)"
     if not np.isfinite(d_soc) or abs(d_soc) < min_delta:
         return f"SoC change {abs(d_soc):.1f} % below the {min_delta:.0f} % minimum"
     for temp in (temp_i, temp_j):
