@@ -17,6 +17,7 @@ Repairs (``Repair.kind``):
 ``stray_line``         a line that is not a DBC statement at all: dropped.
 ``digit_name``         a message or signal name starting with a digit: prefixed with ``_``
                        (``2017_5`` becomes ``_2017_5``), references follow.
+``multiplexer_marker`` a multiplexer signal marked ``m`` (no value) instead of ``M``.
 ``bare_decimal``       a number written ``.25`` in a scale/offset: written ``0.25``.
 ``overlapping_signals`` two signals that share bits outside multiplexing: kept (both
                        decode independently, as cantools does with ``strict=False``); noted.
@@ -187,6 +188,16 @@ def repair_dbc_text(text: str) -> tuple[str, list[Repair]]:
                 sname = "_" + sname
                 lines[i] = f"{m.group(1)}{sname}{m.group(3)}"
             signals[current].add(sname)
+            mm = re.match(r"^(\s*SG_\s+\w+\s+)m(\s*:.*)$", lines[i])
+            if mm:
+                repairs.append(
+                    Repair(
+                        "multiplexer_marker",
+                        i + 1,
+                        f"signal {sname}: multiplexer marked 'm' without a value, read as 'M'",
+                    )
+                )
+                lines[i] = f"{mm.group(1)}M{mm.group(2)}"
             fixed = _BARE_DEC.sub(r"\1\g<2>0.\3", lines[i])
             if fixed != lines[i]:
                 repairs.append(

@@ -77,7 +77,11 @@ class MessagePlan:
         plan = cls(msg.name, fid, int(msg.length), bool(msg.is_fd), plans)
         by_name = {p.name: p for p in plans}
         for p in plans:
-            if p.mux_signal is not None and p.mux_signal in by_name:
+            if (
+                p.mux_signal is not None
+                and p.mux_signal in by_name
+                and by_name[p.mux_signal].is_multiplexer
+            ):
                 plan.children.setdefault(p.mux_signal, defaultdict(list))[p.mux_ids].append(p)
         for mux, branches in plan.children.items():
             plan.mux_values[mux] = np.array(sorted({i for ids in branches for i in ids}), np.int64)
@@ -127,17 +131,13 @@ def _physical(words: Words, s: SignalPlan) -> np.ndarray:
             x = raw.astype(np.float64)
     elif n > 53 and s.scale.is_integer() and s.offset.is_integer():
         # beyond 2**53 cantools' integer arithmetic is exact before the final rounding
+        # (rare: VIN parts, 64-bit counters) Python integers, like cantools, then one rounding
         if s.signed:
-            ival = (raw << np.uint64(64 - n)).view(np.int64) >> np.int64(64 - n)
-        elif n < 64:
-            ival = raw.view(np.int64)
+            ival = ((raw << np.uint64(64 - n)).view(np.int64) >> np.int64(64 - n)).astype(object)
         else:
-            ival = raw
-        if s.scale != 1.0:
-            ival = ival * ival.dtype.type(int(s.scale))
-        if s.offset != 0.0:
-            ival = ival.astype(np.int64) + np.int64(int(s.offset))
-        return ival.astype(np.float64)
+            ival = raw.astype(object)
+        ival = ival * int(s.scale) + int(s.offset)
+        return np.array([float(v) for v in ival], dtype=np.float64)
     elif s.signed:
         sh = np.uint64(64 - n)
         x = ((raw << sh).view(np.int64) >> np.int64(64 - n)).astype(np.float64)
