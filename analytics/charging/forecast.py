@@ -94,7 +94,10 @@ def forecast_load(
     )
     t_fut = t_hist[-1] + np.arange(1, horizon_h + 1)
     model = SARIMAX(y, exog=_fourier(t_hist), order=(1, 0, 1), trend="c", concentrate_scale=True)
-    with warnings.catch_warnings():
+    from threadpoolctl import threadpool_limits
+
+    # The state-space filter works on tiny matrices: BLAS threads only add contention.
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore")  # convergence chatter on flat stretches
         res = model.fit(disp=False, maxiter=200)
         fc = res.get_forecast(steps=horizon_h, exog=_fourier(t_fut))

@@ -135,18 +135,20 @@ def name_archetype(row: dict[str, float]) -> str:
 def _cluster(x: np.ndarray, seed: int = 0) -> np.ndarray:
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
+    from threadpoolctl import threadpool_limits
 
     n = x.shape[0]
     if n < 3:
         return np.zeros(n, dtype=np.int64)
     best_labels, best_score = np.zeros(n, dtype=np.int64), -1.0
-    for k in range(2, min(8, n - 1) + 1):
-        labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(x)
-        if len(set(labels)) < 2:
-            continue
-        score = float(silhouette_score(x, labels))
-        if score > best_score:
-            best_labels, best_score = labels, score
+    with threadpool_limits(limits=1):  # a few hundred points: threads only add contention
+        for k in range(2, min(8, n - 1) + 1):
+            labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(x)
+            if len(set(labels)) < 2:
+                continue
+            score = float(silhouette_score(x, labels))
+            if score > best_score:
+                best_labels, best_score = labels, score
     return best_labels
 
 

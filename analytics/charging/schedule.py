@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["HIGH_SOC_PCT", "plan_sessions", "time_above_h"]
+__all__ = ["HIGH_SOC_PCT", "plan_fleet", "plan_sessions", "time_above_h"]
 
 HIGH_SOC_PCT = 90.0
 _TOL_KWH = 1e-6
@@ -41,6 +41,42 @@ def plan_sessions(slots: pl.DataFrame, objective: str = "price_per_kwh") -> pl.D
         managed_kwh=pl.when(managed).then(fill).otherwise(pl.col("baseline_kwh")),
         managed=managed,
     ).sort("session_id", "hour_ts")
+
+
+def plan_fleet(slots: pl.DataFrame, objective: str, rounds: int = 4) -> pl.DataFrame:
+    """Plan every session, then break price ties towards hours with less fleet load.
+
+    Pure per-session planning sends every car to the same cheapest hour. Here each session is
+    re-planned once (in ``rounds`` batches) with ``objective + lam x load of the others``,
+    where ``lam`` is small enough that the penalty stays below half of the smallest price
+    step: it only chooses among equally priced hours, so cost is exactly that of
+    :func:`plan_sessions` while the fleet peak can only be spread.
+    """
+    plan = plan_sessions(slots, objective)
+    if rounds <= 0 or plan.height == 0:
+        return plan
+    prices = plan[objective].drop_nulls().unique().sort()
+    steps = prices.diff().drop_nulls()
+    step = float(steps.filter(steps > 1e-12).min() or 1.0) if steps.len() else 1.0
+    cap_h = float(plan.group_by("hour_ts").agg(pl.col("cap_kwh").sum())["cap_kwh"].max() or 1.0)
+    lam = step / (2.0 * max(cap_h, 1e-9))
+    batch = (pl.col("session_id").hash(seed=0) % rounds).cast(pl.Int64)
+    plan = plan.with_columns(_batch=batch)
+    keep = slots.columns
+    for r in range(rounds):
+        load = pl.col("managed_kwh").sum().over("hour_ts") - pl.col("managed_kwh")
+        plan = plan.with_columns(_others=load)
+        part = plan.filter(pl.col("_batch") == r)
+        if part.height == 0:
+            continue
+        eff = part.select(*keep, "_batch", "_others").with_columns(
+            _eff=pl.col(objective) + lam * pl.col("_others")
+        )
+        redo = plan_sessions(eff, "_eff").drop("_eff")
+        plan = pl.concat(
+            [plan.filter(pl.col("_batch") != r), redo.select(plan.columns)], how="vertical"
+        )
+    return plan.drop("_batch", "_others").sort("session_id", "hour_ts")
 
 
 def time_above_h(

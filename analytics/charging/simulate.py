@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from analytics.charging.schedule import HIGH_SOC_PCT, plan_sessions, time_above_h
+from analytics.charging.schedule import HIGH_SOC_PCT, plan_fleet, plan_sessions, time_above_h
 from analytics.charging.slots import schedulable, session_slots
 from analytics.charging.tariff import Tariff
 from analytics.errors import ChargingError
@@ -62,9 +62,12 @@ class SimulationResult:
 
 
 def simulate_managed_charging(
-    cs: pl.DataFrame, tariff: Tariff, *, objective: str = "auto"
+    cs: pl.DataFrame, tariff: Tariff, *, objective: str = "auto", spread: bool = True
 ) -> SimulationResult:
-    """Plan all sessions in ``cs`` (charging_sessions rows) against ``tariff`` and compare."""
+    """Plan all sessions in ``cs`` (charging_sessions rows) against ``tariff`` and compare.
+
+    ``spread`` breaks price ties towards hours with less fleet load (same cost, lower peak).
+    """
     if cs.height == 0:
         raise ChargingError(
             "no charging sessions to simulate; run `analytics charging` after `analytics sessions`"
@@ -83,7 +86,8 @@ def simulate_managed_charging(
             f"the tariff {tariff.name} has no {col} for any plugged-in hour "
             f"({slots['hour_ts'].min()} .. {slots['hour_ts'].max()}); use a file covering them"
         )
-    plan = plan_sessions(priced, col).join(extra, on="session_id", how="left")
+    planner = plan_fleet if spread else plan_sessions
+    plan = planner(priced, col).join(extra, on="session_id", how="left")
 
     per_session = plan.group_by("session_id").agg(
         pl.col("grid_energy_kwh").first(),
@@ -119,7 +123,7 @@ def simulate_managed_charging(
     summary: dict[str, Any] = {
         "tariff": tariff.name,
         "currency": tariff.currency,
-        "objective": objective,
+        "objective": objective + (" + load-spreading ties" if spread else ""),
         "sessions": cs.height,
         "sessions_managed": n_managed,
         "sessions_unmanaged": per_session.height - n_managed,

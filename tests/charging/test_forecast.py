@@ -33,7 +33,7 @@ def _load(weeks: int, seed: int = 0) -> pl.DataFrame:
 def test_forecast_has_168_hours_with_nonnegative_intervals():
     load = _load(10)
     train, test = load.head(9 * 168), load.tail(168)
-    fc = forecast_load(train)
+    fc = forecast_load(train, train_h=4 * 168)
     assert fc.height == 168
     assert fc["ts"][0] == test["hour_ts"][0]
     assert (fc["load_low_kw"] >= 0).all()

@@ -149,3 +149,33 @@ def test_time_above_threshold_is_linear_within_a_slot():
     )
     # SoC 60 -> 80 in the first hour, 80 -> 100 in the second: above 90 for half of it
     assert time_above_h(slots, "kwh")["hours"][0] == 0.5
+
+
+def test_fleet_plan_spreads_equal_price_hours_at_the_same_cost():
+    from analytics.charging.schedule import plan_fleet
+
+    n = 6
+    cs = pl.DataFrame(
+        {
+            "vehicle_id": [f"V{i}" for i in range(n)],
+            "session_id": [f"S{i}" for i in range(n)],
+            "plug_in_ts": [T0] * n,
+            "plug_out_ts": [T0 + timedelta(hours=6)] * n,
+            "charge_start_ts": [T0] * n,
+            "charge_end_ts": [T0 + timedelta(hours=1)] * n,
+            "grid_energy_kwh": [7.0] * n,
+            "max_power_kw": [7.0] * n,
+        }
+    )
+    slots = session_slots(cs).with_columns(
+        price_per_kwh=pl.when(pl.col("hour_ts") < T0 + timedelta(hours=2)).then(0.4).otherwise(0.1)
+    )
+    alone = plan_sessions(slots, "price_per_kwh")
+    fleet = plan_fleet(slots, "price_per_kwh", rounds=3)
+    cost = lambda p: (p["managed_kwh"] * p["price_per_kwh"]).sum()  # noqa: E731
+    assert abs(cost(alone) - cost(fleet)) < 1e-9
+    peak = lambda p: p.group_by("hour_ts").agg(pl.col("managed_kwh").sum())["managed_kwh"].max()  # noqa: E731
+    assert peak(alone) == 42.0  # everyone in the last cheap hour
+    assert peak(fleet) < peak(alone)
+    per = fleet.group_by("session_id").agg(pl.col("managed_kwh").sum())
+    assert (per["managed_kwh"] - 7.0).abs().max() < 1e-9

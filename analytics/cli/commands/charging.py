@@ -41,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="simulate: minimise cost (price) or emissions (carbon); auto = price if present",
     )
     parser.add_argument(
+        "--no-spread",
+        action="store_true",
+        help="simulate: plan each session alone (do not break price ties by fleet load)",
+    )
+    parser.add_argument(
         "--out", metavar="CSV", help="simulate: write the hourly fleet load before/after here"
     )
 
@@ -63,7 +68,9 @@ def _simulate(args: argparse.Namespace) -> int:
             sql += " WHERE list_contains($ids, vehicle_id)"
             params = {"ids": args.vehicle}
         cs = wh.sql(sql, params)
-    result = simulate_managed_charging(cs, tariff, objective=args.objective)
+    result = simulate_managed_charging(
+        cs, tariff, objective=args.objective, spread=not args.no_spread
+    )
     for line in result.lines():
         print(line)
     if args.out:
