@@ -31,6 +31,18 @@ TITLES = {
 
 def resolve_vehicle(reader: TableReader, vehicle: str, key: bytes | None = None) -> str:
     """The vehicle id for ``vehicle`` (an id, a VIN, or a pseudonym when the key is known)."""
+    present = [
+        f"SELECT 1 FROM {t} WHERE vehicle_id = $v"
+        for t in ("vehicles", "soh")
+        if reader.has(t, "vehicle_id")
+    ]
+    if (
+        present
+        and reader.wh.con.sql(
+            " UNION ALL ".join(present) + " LIMIT 1", params={"v": vehicle}
+        ).fetchall()
+    ):
+        return vehicle
     ids: set[str] = set()
     for table in ("vehicles", "soh", "sessions"):
         if reader.has(table, "vehicle_id"):
@@ -61,33 +73,28 @@ def resolve_vehicle(reader: TableReader, vehicle: str, key: bytes | None = None)
     )
 
 
+def _rows(frame: pl.DataFrame, cols: list[str]) -> list[list[Any]]:
+    """Rows as lists, dates as ISO strings (column-wise: fast for long series)."""
+    data = [frame[c].to_list() for c in cols]
+    data[0] = [d.isoformat() for d in data[0]]
+    return [list(r) for r in zip(*data, strict=True)]
+
+
 def _series(data: VehicleData) -> dict[str, Any]:
+    """Weekly SoH history and the monthly forecast, for the charts."""
     soh = data.soh.filter(pl.col("soh_pct").is_not_null()) if data.soh.height else data.soh
+    soh_cols = ["date", "soh_pct", "soh_low_pct", "soh_high_pct", "energy_soh_pct"]
+    fc_cols = ["date", "soh_pct", "soh_low_pct", "soh_high_pct"]
     out: dict[str, Any] = {"soh_weekly": [], "forecast_monthly": []}
     if soh.height:
         keep = soh.with_row_index("i").filter(
             (pl.col("i") % 7 == 0) | (pl.col("i") == soh.height - 1)
         )
-        out["soh_weekly"] = [
-            [
-                r["date"].isoformat(),
-                r["soh_pct"],
-                r["soh_low_pct"],
-                r["soh_high_pct"],
-                r["energy_soh_pct"],
-            ]
-            for r in keep.iter_rows(named=True)
-        ]
+        out["soh_weekly"] = _rows(keep, soh_cols)
     fc = finance._baseline(data.forecasts)
     if fc.height:
-        out["forecast_monthly"] = [
-            [r["date"].isoformat(), r["soh_pct"], r["soh_low_pct"], r["soh_high_pct"]]
-            for r in fc.sort("date").iter_rows(named=True)
-        ]
-    out["columns"] = {
-        "soh_weekly": ["date", "soh_pct", "soh_low_pct", "soh_high_pct", "energy_soh_pct"],
-        "forecast_monthly": ["date", "soh_pct", "soh_low_pct", "soh_high_pct"],
-    }
+        out["forecast_monthly"] = _rows(fc.sort("date"), fc_cols)
+    out["columns"] = {"soh_weekly": soh_cols, "forecast_monthly": fc_cols}
     return out
 
 

@@ -123,4 +123,8 @@ def to_svg(fig: Any) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
     text = buf.getvalue()
-    return text[text.find("<svg") :]
+    text = text[text.find("<svg") :]
+    start, end = text.find("<metadata>"), text.find("</metadata>")
+    if start >= 0 and end > start:  # creator/date block: not needed inline
+        text = text[:start] + text[end + len("</metadata>") :]
+    return text
