@@ -24,7 +24,7 @@ def test_packing_matches_cantools_encode(layout, data):
         return  # cantools encodes one branch at a time; the decoder tests cover multiplexing
     plan = MessagePlan.from_cantools(msg)
     values, raws = {}, {}
-    for s, cs in zip(plan.signals, msg.signals, strict=True):
+    for s in plan.signals:
         n = s.field.length
         if s.is_float:
             v = data.draw(st.floats(-1e6, 1e6, width=n))

@@ -54,7 +54,7 @@ def test_corrupt_line_mid_file(fmt, garbage, demo_frames, tmp_path, memory_wareh
     write_log(frames, fd, path, fmt)
     lines = path.read_text().splitlines(keepends=True)
     mid = len(lines) // 2
-    path.write_text("".join(lines[:mid] + [garbage] + lines[mid:]))
+    path.write_text("".join([*lines[:mid], garbage, *lines[mid:]]))
     res = ingest_file(memory_warehouse, path, vehicle_id="v1", options=OPTS)
     bad = _issues(res)["malformed_line"]
     assert bad.count == 1 and bad.location == f"line {mid + 1}"
