@@ -39,6 +39,8 @@ ANCHOR_SCHEMA = {
     "standby_sigma_ah": pl.Float64,
     "q_source": pl.Utf8,
     "broken": pl.Int64,
+    "q_int_ah": pl.Float64,
+    "broken_int": pl.Int64,
     "branch": pl.Utf8,
 }
 
@@ -64,6 +66,8 @@ class ChargeBalance:
     standby_sigma_ah: np.ndarray
     broken: np.ndarray
     source: str
+    q_int_ah: np.ndarray  # the integrated balance, kept to cross-check the counters
+    broken_int: np.ndarray
 
 
 def net_charge(wide: pl.DataFrame, cfg: SohConfig, i_rest: float = 3.0) -> ChargeBalance:
@@ -109,22 +113,22 @@ def net_charge(wide: pl.DataFrame, cfg: SohConfig, i_rest: float = 3.0) -> Charg
     c_out = _arr(wide, "consumed_throughput_total_ah")
     report = np.isfinite(c_in) & np.isfinite(c_out)
     if report.sum() < 10:
-        return ChargeBalance(q_int, np.zeros(n), act_c, sby_c, broken, "integrated")
+        return ChargeBalance(q_int, np.zeros(n), act_c, sby_c, broken, "integrated", q_int, broken)
     k = np.maximum.accumulate(np.where(report, np.arange(n), -1))
     ok = k >= 0
     kk = np.maximum(k, 0)
     counter = c_in[kk] - c_out[kk]
-    # a counter that runs backwards was reset: a new balance starts there
-    resets = np.r_[0, np.cumsum(np.diff(np.where(report, counter, np.nan)) < -0.5)]
-    resets = np.maximum.accumulate(np.nan_to_num(resets, nan=0.0)).astype(np.int64)
+    # a counter that runs backwards was reset: a new balance starts at that reading
+    rows = np.flatnonzero(report)
+    back = np.r_[False, (np.diff(c_in[rows]) < -0.5) | (np.diff(c_out[rows]) < -0.5)]
+    resets = np.cumsum(back)[np.searchsorted(rows, kk, side="left")].astype(np.int64)
     since_ok = broken == broken[kk]  # no unbridgeable hole since the last reading
     q = np.where(ok & since_ok, counter + q_int - q_int[kk], np.nan)
     extra_act = act_c - act_c[kk]
     extra_sby = sby_c - sby_c[kk]
     fixed = np.hypot(cfg.counter_resolution_ah / np.sqrt(12.0),
                      cfg.current_offset_a * extra_act + extra_sby)  # fmt: skip
-    zeros = np.zeros(n)
-    return ChargeBalance(q, fixed, zeros, zeros, resets, "bms_counter")
+    return ChargeBalance(q, fixed, act_c, sby_c, resets, "bms_counter", q_int, broken)
 
 
 def find_anchors(
@@ -213,6 +217,8 @@ def _anchor_frame(
             "standby_sigma_ah": bal.standby_sigma_ah[idx],
             "q_source": np.full(idx.size, bal.source),
             "broken": bal.broken[idx],
+            "q_int_ah": bal.q_int_ah[idx],
+            "broken_int": bal.broken_int[idx],
             "branch": branch.astype(str),
         },
         schema=ANCHOR_SCHEMA,

@@ -47,6 +47,7 @@ class SohConfig:
     soc_sigma_full_pct: float = 0.5  # at the top of a full charge
     current_gain_rel: float = 0.005  # current-sensor gain error (0.5 %)
     counter_resolution_ah: float = 0.1  # typical resolution of BMS lifetime Ah counters
+    integration_rel: float = 0.02  # sampling error of integrating a 30-s current trace
     current_offset_a: float = 0.1  # current-sensor offset, over the pack's active time
     temp_min_c: float = 5.0  # outside this range the Ah capacity is not the 25 °C one
     temp_max_c: float = 45.0
@@ -55,13 +56,14 @@ class SohConfig:
     ocv_min_delta_soc_pct: float = 20.0
     ocv_sigma_v: float = 0.004  # relaxation residue + cell-to-curve deviation, per cell
     ocv_max_soc_sigma_pct: float = 3.0  # LFP plateau and the like are rejected
+    ocv_excluded_chemistries: tuple[str, ...] = ("LFP",)
     # plausibility: a capacity outside this share of the reference is a failed measurement
     plausible_low: float = 0.5
     plausible_high: float = 1.3
     # resistance
     step_min_a: float = 40.0  # a current step at least this big
     step_min_c_rate: float = 0.3
-    step_max_dt_s: float = 15.0  # both samples of the step this close in time
+    step_max_dt_s: float = 35.0  # both samples this close (exports sample drives at ~30 s)
     resistance_activation_k: float = 3000.0  # Arrhenius Ea/R of series resistance (~25 kJ/mol)
     resistance_temp_min_c: float = 0.0
     resistance_soc_range_pct: tuple[float, float] = (20.0, 90.0)

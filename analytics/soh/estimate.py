@@ -7,6 +7,7 @@ its reference (``analytics.soh.reference``). Nothing here touches the warehouse.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -16,7 +17,6 @@ from analytics.sessions.frame import clean_clock, wide_frame
 from analytics.soh.anchors import find_anchors
 from analytics.soh.bms import bms_observations
 from analytics.soh.config import REFERENCE_TEMP_C, SohConfig
-from analytics.soh.counting import METHOD as COUNTING
 from analytics.soh.counting import counting_observations
 from analytics.soh.fusion import FusionModel, fuse
 from analytics.soh.ocv import ocv_observations
@@ -24,9 +24,25 @@ from analytics.soh.pairs import empty_observations
 from analytics.soh.reference import VehicleRef, first_observed_ah
 from analytics.soh.resistance import resistance_observations
 
-__all__ = ["BIAS_PRIOR_SD", "soh_for_vehicle"]
+__all__ = [
+    "BIAS_PRIORS",
+    "VehicleObservations",
+    "fuse_vehicle",
+    "soh_for_vehicle",
+    "vehicle_observations",
+]
 
-BIAS_PRIOR_SD = {"ocv": 2.0, "bms_soh": 3.0, "bms_capacity": 5.0, "bms_energy": 5.0}
+# (mean, sd) of each method's bias before any fleet calibration, in SoH points:
+# charge counting — BMS SoC recalibration and current-sensor gain systematics (~1 point);
+# OCV — a pack's deviation from the published curve (~1.5 points);
+# BMS values — definitions differ by make (usable vs gross, buffers): wide.
+BIAS_PRIORS: dict[str, tuple[float, float]] = {
+    "charge_counting": (0.0, 1.0),
+    "ocv": (0.0, 1.5),
+    "bms_soh": (0.0, 5.0),
+    "bms_capacity": (0.0, 10.0),
+    "bms_energy": (0.0, 10.0),
+}
 RESISTANCE_BASELINE_DAYS = 30
 Z90 = 1.6449
 
@@ -74,13 +90,23 @@ def _observations(
     return pl.concat(parts).sort("ts") if parts else empty_observations()
 
 
-def soh_for_vehicle(
-    ref: VehicleRef,
-    long: pl.DataFrame,
-    sessions: pl.DataFrame,
-    cfg: SohConfig | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Observations and the fused daily series of one vehicle."""
+@dataclass(frozen=True, slots=True)
+class VehicleObservations:
+    """One vehicle's observations on the SoH scale, with what the scale is."""
+
+    ref: VehicleRef
+    obs: pl.DataFrame
+    reference: str
+    ref_ah: float | None
+    r_ref: float | None
+    d0: date | None
+    n_days: int
+
+
+def vehicle_observations(
+    ref: VehicleRef, long: pl.DataFrame, sessions: pl.DataFrame, cfg: SohConfig | None = None
+) -> VehicleObservations:
+    """Every estimator's observations of one vehicle, kept or rejected, on the SoH scale."""
     cfg = cfg or SohConfig()
     wide, _ = clean_clock(wide_frame(long, hold_gap_s=cfg.max_gap_s))
     obs = _observations(ref, wide, sessions, cfg)
@@ -88,8 +114,9 @@ def soh_for_vehicle(
         pl.lit(ref.vehicle_id).alias("vehicle_id"), pl.col("ts").dt.date().alias("date")
     )
     if wide.height == 0:
-        return _with_soh_columns(obs, None, None), pl.DataFrame()
-
+        return VehicleObservations(
+            ref, _with_soh_columns(obs, None, None), ref.reference, None, None, None, 0
+        )
     reference, ref_ah = ref.reference, ref.capacity_ah
     if ref_ah is None:
         cap_kept = obs.filter(pl.col("kept") & (pl.col("quantity") == "capacity_ah"))
@@ -107,17 +134,41 @@ def soh_for_vehicle(
         )
     r_ref = _resistance_reference(obs)
     obs = _with_soh_columns(obs, ref_ah, r_ref)
-    if ref_ah is None:
-        return obs, pl.DataFrame()
-
     d0 = wide["ts"].min().date()  # type: ignore[union-attr]
     d1 = wide["ts"].max().date()  # type: ignore[union-attr]
-    n_days = (d1 - d0).days + 1
-    obs, cap_fit = _fuse_capacity(obs, d0, n_days)
+    return VehicleObservations(ref, obs, reference, ref_ah, r_ref, d0, (d1 - d0).days + 1)
+
+
+def fuse_vehicle(
+    vo: VehicleObservations, priors: dict[str, tuple[float, float]] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, tuple[float, float]]]:
+    """Fuse one vehicle's observations: (observations with outliers marked, daily, biases).
+
+    ``priors`` maps a method to the (mean, sd) of its bias for this vehicle, e.g. a fleet
+    calibration of a BMS value; defaults are :data:`BIAS_PRIORS`.
+    """
+    if vo.ref_ah is None or vo.d0 is None:
+        return vo.obs, pl.DataFrame(), {}
+    merged = {**BIAS_PRIORS, **(priors or {})}
+    obs, cap_fit = _fuse_capacity(vo.obs, vo.d0, vo.n_days, merged)
     if cap_fit is None:
-        return obs, pl.DataFrame()  # nothing kept: no number rather than a made-up one
-    res_fit = _fuse_resistance(obs, d0, n_days)
-    daily = _daily(ref, reference, ref_ah, r_ref, d0, n_days, obs, cap_fit, res_fit)
+        return obs, pl.DataFrame(), {}  # nothing kept: no number rather than a made-up one
+    res_fit = _fuse_resistance(obs, vo.d0, vo.n_days)
+    daily = _daily(
+        vo.ref, vo.reference, vo.ref_ah, vo.r_ref, vo.d0, vo.n_days, obs, cap_fit, res_fit, merged
+    )
+    return obs, daily, cap_fit.bias
+
+
+def soh_for_vehicle(
+    ref: VehicleRef,
+    long: pl.DataFrame,
+    sessions: pl.DataFrame,
+    cfg: SohConfig | None = None,
+    priors: dict[str, tuple[float, float]] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Observations and the fused daily series of one vehicle."""
+    obs, daily, _ = fuse_vehicle(vehicle_observations(ref, long, sessions, cfg), priors)
     return obs, daily
 
 
@@ -146,7 +197,9 @@ def _with_soh_columns(obs: pl.DataFrame, ref_ah: float | None, r_ref: float | No
     )  # fmt: skip
 
 
-def _fuse_capacity(obs: pl.DataFrame, d0: date, n_days: int):  # type: ignore[no-untyped-def]
+def _fuse_capacity(
+    obs: pl.DataFrame, d0: date, n_days: int, priors: dict[str, tuple[float, float]]
+):  # type: ignore[no-untyped-def]
     sel = obs.with_row_index("_i").filter(
         pl.col("kept") & (pl.col("quantity") != "resistance_mohm") & pl.col("soh_pct").is_finite()
     )
@@ -155,7 +208,10 @@ def _fuse_capacity(obs: pl.DataFrame, d0: date, n_days: int):  # type: ignore[no
     day = np.array([(d - d0).days for d in sel["date"]], dtype=np.int64)
     fit = fuse(
         day, sel["soh_pct"].to_numpy(), sel["soh_sigma_pct"].to_numpy(), sel["method"].to_numpy(),
-        n_days, unbiased=frozenset({COUNTING}), model=FusionModel(bias_prior_sd=BIAS_PRIOR_SD),
+        n_days, model=FusionModel(
+            bias_prior_mean={m: v[0] for m, v in priors.items()},
+            bias_prior_sd={m: v[1] for m, v in priors.items()},
+        ),
     )  # fmt: skip
     if fit.outlier.any():
         rows = sel["_i"].to_numpy()[fit.outlier]
@@ -195,7 +251,9 @@ def _fuse_resistance(obs: pl.DataFrame, d0: date, n_days: int):  # type: ignore[
     )
 
 
-def _daily(ref, reference, ref_ah, r_ref, d0, n_days, obs, cap_fit, res_fit) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+def _daily(
+    ref, reference, ref_ah, r_ref, d0, n_days, obs, cap_fit, res_fit, priors
+) -> pl.DataFrame:  # type: ignore[no-untyped-def]
     dates = [d0 + timedelta(days=i) for i in range(n_days)]
     kept = obs.filter(pl.col("kept") & (pl.col("quantity") != "resistance_mohm"))
     counts = kept.group_by("date").agg(pl.len().alias("n"), pl.col("method").unique().alias("m"))
@@ -213,7 +271,10 @@ def _daily(ref, reference, ref_ah, r_ref, d0, n_days, obs, cap_fit, res_fit) -> 
         soh, sd = cap_fit.level, cap_fit.level_sd
         used = sorted(set(kept["method"].to_list()))
         methods = "kalman_rts(" + "+".join(used) + ")"
-        disagree = [m for m, (b, bsd) in cap_fit.bias.items() if abs(b) > max(2.0, 2 * bsd)]
+        disagree = [
+            m for m, (b, bsd) in cap_fit.bias.items()
+            if abs(b - priors.get(m, (0.0, 0.0))[0]) > max(2.0, 2 * bsd)
+        ]  # fmt: skip
     if res_fit is None:
         growth = g_sd = np.full(n_days, np.nan)
     else:

@@ -4,8 +4,9 @@ State per vehicle and day: ``[level, slope, b_1 … b_M]`` — the SoH (percent)
 drift, and one constant bias per biased method (OCV, BMS values). Level and slope follow a
 local linear trend with small process noise, so the fused SoH cannot move several points in a
 day whatever one observation says, and its interval grows with every day without data.
-Charge counting is the unbiased reference; when it is absent, the bias priors keep the level
-honest: the interval then includes the possible offset of the methods that are present.
+Methods named ``unbiased`` carry no bias term; every other method's bias has a prior (mean
+and sd: physical systematics for charge counting and OCV, a fleet calibration for BMS
+values), so the interval includes the possible offsets of the methods present.
 
 Each method's noise scale is re-estimated from its standardised residuals (robust: median of
 squared residuals against the χ²₁ median), observations further than 4 sigma from the fused
@@ -34,6 +35,7 @@ class FusionModel:
     init_slope: float = -0.005  # about -1.8 points a year, the published fleet average
     init_slope_sd: float = 0.01
     bias_prior_sd: dict[str, float] = field(default_factory=dict)
+    bias_prior_mean: dict[str, float] = field(default_factory=dict)
     default_bias_sd: float = 3.0
     outlier_sigma: float = 4.0
     rounds: int = 3
@@ -71,7 +73,8 @@ def fuse(
     idx = np.array([col.get(str(m), -1) for m in method], dtype=np.int64)
     scale = dict.fromkeys({str(m) for m in method}, 1.0)
     outlier = np.zeros(y.size, dtype=bool)
-    init = float(np.median(y)) if y.size else 100.0
+    adj = np.array([model.bias_prior_mean.get(str(m), 0.0) for m in method])
+    init = float(np.median(y - adj)) if y.size else 100.0
     for _ in range(max(model.rounds, 1)):
         s = sigma * np.array([scale[str(m)] for m in method])
         xs, ps = _smooth(day, y, s, idx, ~outlier, n_days, len(biased), init, model, biased)
@@ -127,6 +130,7 @@ def _smooth(
     p[1, 1] = model.init_slope_sd**2
     for i, m in enumerate(biased):
         p[2 + i, 2 + i] = model.bias_prior_sd.get(m, model.default_bias_sd) ** 2
+        x[2 + i] = model.bias_prior_mean.get(m, 0.0)
     xp = np.zeros((n_days, k))
     pp = np.zeros((n_days, k, k))
     xf = np.zeros((n_days, k))

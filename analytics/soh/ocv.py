@@ -6,7 +6,9 @@ chemistry's published OCV curve (``analytics.chemistry.soc_from_ocv``, charge br
 charge, discharge branch after a drive — LFP's hysteresis) turns it into SoC. Two such anchors
 and the net charge between them give ``C = ΔQ / ΔSoC_OCV``. Nothing the BMS computes enters.
 
-Valid range. Both anchors on a part of the curve steep enough that 4 mV of voltage error
+Valid range. NMC and NCA; not LFP — its plateau gives no SoC, and at its steep ends
+(< 15 %, > 95 %) the hysteresis and a pack's small deviation from the published curve move
+the SoC by several points. Both anchors on a part of the curve steep enough that 4 mV of voltage error
 maps to ≤ 3 % SoC — this rejects LFP's plateau (≈ 0.1–1 mV/%) and keeps its steep ends;
 |ΔSoC| ≥ 20 %; battery 5–45 °C; as for charge counting otherwise.
 
@@ -30,6 +32,10 @@ from analytics.soh.pairs import AnchorSoc, capacity_observations, empty_observat
 __all__ = ["METHOD", "ocv_anchor_soc", "ocv_observations"]
 
 METHOD = "ocv"
+LFP_REASON = (
+    "LFP: SoC from rest voltage is not trusted (plateau mid-SoC; at the steep ends hysteresis "
+    "and the pack's deviation from the published curve dominate)"
+)
 
 
 def ocv_anchor_soc(anchors: pl.DataFrame, chemistry: str, cfg: SohConfig) -> AnchorSoc:
@@ -71,6 +77,8 @@ def ocv_observations(
     if rest.height < 2:
         return empty_observations()
     soc = ocv_anchor_soc(rest, chemistry, cfg)
+    if chemistry.upper() in cfg.ocv_excluded_chemistries:
+        soc.invalid[soc.invalid == ""] = LFP_REASON
     return capacity_observations(
         rest, soc, method=METHOD, capacity_ref_ah=capacity_ref_ah,
         min_delta_pct=cfg.ocv_min_delta_soc_pct, cfg=cfg, session_at=session_at,

@@ -91,6 +91,9 @@ def capacity_observations(
     active_h = anchors["active_h"].to_numpy()
     standby = anchors["standby_sigma_ah"].to_numpy()
     broken = anchors["broken"].to_numpy()
+    q_int = anchors["q_int_ah"].to_numpy()
+    broken_int = anchors["broken_int"].to_numpy()
+    counters = anchors["q_source"][0] == "bms_counter"
     temp = anchors["temp_c"].to_numpy()
     kind = anchors["anchor"].to_numpy()
     s, sg = soc.soc_pct, np.where(np.isfinite(soc.sigma_pct), soc.sigma_pct, np.inf)
@@ -106,11 +109,12 @@ def capacity_observations(
         dur_s = t[j] - t[i]
         rel_soc = np.hypot(sg[i], sg[j]) / abs(d_soc) if d_soc else np.inf
         drift_ah = cfg.current_offset_a * (active_h[j] - active_h[i]) + standby[j] - standby[i]
-        sigma_q = float(np.hypot(np.hypot(q_fixed[i], q_fixed[j]), drift_ah))
+        sigma_q = float(np.hypot(q_fixed[i], q_fixed[j])) if counters else float(drift_ah)
         rel_q = sigma_q / max(abs(d_q), 1e-9)
         rel = float(np.sqrt(rel_soc**2 + cfg.current_gain_rel**2 + rel_q**2))
         cap = d_q / (d_soc / 100.0) if d_soc else np.nan
-        reason = _reject_reason(
+        d_q_int = q_int[j] - q_int[i] if broken_int[j] == broken_int[i] else np.nan
+        reason = _cross_check(counters, d_q, d_q_int, drift_ah, cfg) or _reject_reason(
             soc.invalid[i], soc.invalid[j], d_soc, d_q, temp[i], temp[j], rel, cap,
             capacity_ref_ah, min_delta_pct, cfg,
         )  # fmt: skip
@@ -124,6 +128,7 @@ def capacity_observations(
             "charge_source": anchors["q_source"][0],
             "duration_s": round(float(dur_s), 1),
             "charge_sigma_ah": round(float(sigma_q), 3),
+            "charge_integrated_ah": round(float(d_q_int), 3) if np.isfinite(d_q_int) else None,
         }
         rows.append(
             {
@@ -148,6 +153,21 @@ def capacity_observations(
         )
         i = j if reason == "ok" else i + 1
     return pl.DataFrame(rows, schema=OBS_SCHEMA) if rows else empty_observations()
+
+
+def _cross_check(
+    counters: bool, d_q: float, d_q_int: float, drift_ah: float, cfg: SohConfig
+) -> str:
+    """'' or why the BMS counters and the integrated current disagree beyond their errors."""
+    if not counters or not np.isfinite(d_q) or not np.isfinite(d_q_int):
+        return ""
+    tol = 3.0 * float(np.hypot(drift_ah, cfg.integration_rel * abs(d_q))) + 0.5
+    if abs(d_q - d_q_int) > tol:
+        return (
+            f"BMS counters ({d_q:+.1f} Ah) and integrated current ({d_q_int:+.1f} Ah) "
+            f"disagree beyond {tol:.1f} Ah"
+        )
+    return ""
 
 
 def _reject_reason(

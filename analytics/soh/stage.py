@@ -1,8 +1,10 @@
 """The ``soh`` stage: estimators and fusion for every vehicle into ``soh`` and ``soh_observations``.
 
-Reads ``signals``, ``sessions`` (run ``analytics sessions`` first) and ``vehicles``; each
-vehicle is computed by the pure function :func:`analytics.soh.estimate.soh_for_vehicle` and
-its rows replaced in one transaction per table.
+Reads ``signals``, ``sessions`` (run ``analytics sessions`` first) and ``vehicles``. Pass 1
+computes each vehicle's observations and a first fusion (pure per-vehicle functions in
+:mod:`analytics.soh.estimate`); the BMS values' biases are then calibrated per make and model
+on the vehicles that physical methods pin down (:mod:`analytics.soh.calibration`), and pass 2
+fuses every vehicle with those priors. Rows are replaced per vehicle in one transaction.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
+
 from analytics.errors import SohError
-from analytics.soh.estimate import soh_for_vehicle
+from analytics.soh.calibration import bms_bias_priors
+from analytics.soh.estimate import VehicleObservations, fuse_vehicle, vehicle_observations
 from analytics.soh.reference import vehicle_reference
 from analytics.warehouse import (
     Warehouse,
@@ -35,16 +40,32 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
     if not ids:
         raise SohError("no sessions in the warehouse; run `analytics sessions` first")
     meta = {r["vehicle_id"]: r for r in wh.sql("SELECT * FROM vehicles").iter_rows(named=True)}
-    n_obs = n_kept = n_days = 0
-    references: Counter[str] = Counter()
-    no_estimate: list[str] = []
+    # pass 1: observations and a first fusion with default priors
+    prepared: list[VehicleObservations] = []
+    fits: list[tuple[str, int, dict[str, tuple[float, float]]]] = []
     for vid in ids:
         ref = vehicle_reference(vid, meta.get(vid))
         long = read_signals(wh, vid)
         sessions = wh.sql(
             "SELECT * FROM sessions WHERE vehicle_id = $v ORDER BY start_ts", {"v": vid}
         )
-        obs, daily = soh_for_vehicle(ref, long, sessions)
+        vo = vehicle_observations(ref, long, sessions)
+        prepared.append(vo)
+        _, _, biases = fuse_vehicle(vo)
+        n_phys = int(
+            vo.obs.filter(
+                pl.col("kept") & pl.col("method").is_in(["charge_counting", "ocv"])
+            ).height
+        )
+        fits.append((_group(meta.get(vid)), n_phys, biases))
+    # pass 2: BMS values calibrated on the fleet, per make and model
+    priors = bms_bias_priors(fits)
+    n_obs = n_kept = n_days = 0
+    references: Counter[str] = Counter()
+    no_estimate: list[str] = []
+    for vo in prepared:
+        vid = vo.ref.vehicle_id
+        obs, daily, _ = fuse_vehicle(vo, priors.get(_group(meta.get(vid))))
         replace_vehicle_rows(wh, "soh_observations", [vid], obs)
         replace_vehicle_rows(wh, "soh", [vid], daily)
         n_obs += obs.height
@@ -74,3 +95,9 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
         or f"{time.perf_counter() - t0:.1f} s",
     )
     return summary
+
+
+def _group(row: dict[str, Any] | None) -> str:
+    """Calibration group of a vehicle: make and model (BMS definitions are per model)."""
+    row = row or {}
+    return f"{row.get('make') or '?'}|{row.get('model') or '?'}"
