@@ -147,12 +147,12 @@ def _select_exponents(hist, soh_w, cohorts) -> dict[str, tuple[float, float]]:
 
 
 def _process_var(inp: PoolingInputs, fit: PooledFit, days: np.ndarray) -> tuple[float, str]:
-    """Random-walk variance per year from hold-out errors of vehicles with >= 300 days."""
+    """Random-walk variance per year from hold-out errors of vehicles with >= 120 days."""
     num, den, used = 0.0, 0.0, 0
     for v in np.unique(inp.vehicle_index):
         sel = np.flatnonzero(inp.vehicle_index == v)
         t = days[sel]
-        if t.size < 20 or t[-1] - t[0] < 300:
+        if t.size < 12 or t[-1] - t[0] < 120:
             continue
         cut = t[-1] - min(180, (t[-1] - t[0]) / 3)
         a, b = sel[t <= cut], sel[t > cut]
@@ -200,11 +200,18 @@ def fit_fleet(
     cohorts: dict[str, str],
     *,
     exponents: dict[str, tuple[float, float]] | None = None,
+    select_exponents: bool = False,
 ) -> FleetFit:
-    """Fit every vehicle in ``hist`` with partial pooling; ``soh`` is the ``soh`` table."""
+    """Fit every vehicle in ``hist`` with partial pooling; ``soh`` is the ``soh`` table.
+
+    Exponents are the literature defaults of each chemistry (:mod:`analytics.forecast.models`)
+    unless given, or unless ``select_exponents`` asks the fleet's marginal likelihood to choose
+    from ``EXPONENT_GRID``. Selection is off by default: a few knee vehicles (accelerated fade)
+    pull it toward exponents that then mis-forecast the healthy majority.
+    """
     w = weekly_soh(soh.filter(pl.col("vehicle_id").is_in(list(hist)))) if soh.height else None
     soh_w = {k[0]: g for k, g in w.group_by("vehicle_id")} if w is not None else {}
-    exps = exponents or _select_exponents(hist, soh_w, cohorts)
+    exps = exponents or (_select_exponents(hist, soh_w, cohorts) if select_exponents else {})
     exps = {
         c: exps.get(c, (spec_for(c).z_cal, spec_for(c).z_cyc))
         for c in {h.chemistry for h in hist.values()}

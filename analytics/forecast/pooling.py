@@ -8,7 +8,8 @@ Analysis*, ch. 5 on hierarchical normal models):
 
 - ``mu`` per cohort, shrunk toward its chemistry and the fleet with pseudo-count ``KAPPA``
   (a cohort of two vehicles does not get a confident curve of its own),
-- ``T`` the between-vehicle covariance (diagonal), floored so no parameter collapses,
+- ``T`` the between-vehicle covariance (full: calendar and cycle rates trade off against
+  each other when usage is steady), variances floored and correlations kept below 0.95,
 - ``sigma_r`` the residual scatter of weekly SoH around the model beyond the stated
   measurement uncertainty.
 
@@ -50,7 +51,7 @@ class PooledFit:
     cov: np.ndarray  # (V, 3, 3) posterior covariances
     prior_mean: np.ndarray  # (V, 3)
     prior_cov: np.ndarray  # (V, 3, 3)
-    T: np.ndarray  # (3,) between-vehicle variances
+    T: np.ndarray  # (3, 3) between-vehicle covariance
     sigma_r: float
     log_likelihood: float
     data_weight: np.ndarray  # (V,)
@@ -92,31 +93,35 @@ def fit_pooled(
     """Empirical-Bayes fit; ``t_fixed``/``mu_fixed`` pin the prior (e.g. a fleet fitted before)."""
     n_veh = inp.cohort.size
     mu_f = _MU_INIT.copy() if mu_fixed is None else np.asarray(mu_fixed, float)
-    T = _T_INIT.copy() if t_fixed is None else np.asarray(t_fixed, float)
+    T = np.diag(_T_INIT) if t_fixed is None else np.asarray(t_fixed, float)
+    if T.ndim == 1:
+        T = np.diag(T)
     prior_mean = np.tile(mu_f, (n_veh, 1))
     sigma_r2 = 0.3**2
     m = prior_mean.copy()
-    V = np.tile(np.diag(T), (n_veh, 1, 1))
+    V = np.tile(T, (n_veh, 1, 1))
     _, inv_idx, counts = np.unique(inp.cohort, return_inverse=True, return_counts=True)
     # prior = between-vehicle spread + uncertainty of the (shrunk) cohort mean
     factor = 1.0 + (1.0 / (counts[inv_idx] + KAPPA) if mu_fixed is None else np.zeros(n_veh))
     for _ in range(iterations):
-        P = factor[:, None, None] * np.diag(T)[None]
+        P = factor[:, None, None] * T[None]
         Pinv = np.linalg.inv(P)
         xtwx, b, _, _, _ = _suff_stats(inp, n_veh, sigma_r2, prior_mean)
         V = np.linalg.inv(Pinv + xtwx)
         m = prior_mean + np.einsum("vij,vj->vi", V, b)
+        m, V = _nonnegative(m, V)
         if mu_fixed is None:
             fleet = m.mean(axis=0)
             chem = _group_means(m, inp.parent, np.tile(fleet, (n_veh, 1)), KAPPA)
             prior_mean = _group_means(m, inp.cohort, chem, KAPPA)
         if t_fixed is None:
             d = m - prior_mean
-            T = np.maximum((d * d).mean(axis=0) + np.einsum("vii->vi", V).mean(axis=0), _T_FLOOR)
+            T = np.einsum("vi,vj->ij", d, d) / n_veh + V.mean(axis=0)
+            T = _floor(T)
         r = inp.y - np.einsum("nk,nk->n", inp.X, m[inp.vehicle_index])
         xv = np.einsum("nk,nkl,nl->n", inp.X, V[inp.vehicle_index], inp.X)
         sigma_r2 = float(max(np.mean(r * r + xv - inp.var_meas), 0.05**2)) if r.size else 0.3**2
-    P = factor[:, None, None] * np.diag(T)[None]
+    P = factor[:, None, None] * T[None]
     ll = _log_likelihood(inp, n_veh, sigma_r2, prior_mean, P)
     prior_var = np.einsum("vii->vi", P)[:, 1:]
     post_var = np.einsum("vii->vi", V)[:, 1:]
@@ -125,6 +130,41 @@ def fit_pooled(
     return PooledFit(
         m, V, prior_mean, np.array(P), T, float(np.sqrt(sigma_r2)), ll, weight, cohorts
     )
+
+
+def _floor(T: np.ndarray) -> np.ndarray:
+    """Symmetrise, keep correlations below 0.95 in magnitude, floor the variances."""
+    T = 0.5 * (T + T.T)
+    d = np.maximum(np.diag(T), _T_FLOOR)
+    sd = np.sqrt(d)
+    raw = np.sqrt(np.maximum(np.diag(T), 1e-12))
+    corr = np.clip(T / np.outer(raw, raw), -0.95, 0.95)
+    np.fill_diagonal(corr, 1.0)
+    return corr * np.outer(sd, sd)
+
+
+def _nonnegative(m: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Condition the Gaussian posterior on ``A = 0`` / ``B = 0`` where its mean is negative.
+
+    Ageing rates cannot be negative (a pack does not heal). Where the unconstrained mean of a
+    rate is below zero the posterior is replaced by its conditional given that rate = 0 (the
+    active-set solution of the constrained problem), which moves the correlated parameters
+    too; the rate keeps a small variance so forecasts stay honest about it.
+    """
+    m, V = m.copy(), V.copy()
+    for _ in range(2):
+        neg = m[:, 1:] < 0
+        if not neg.any():
+            break
+        for v in np.flatnonzero(neg.any(axis=1)):  # only the few offending vehicles, 3 x 3
+            k = 1 + int(np.argmin(m[v, 1:]))
+            var_k = V[v, k, k]
+            gain = V[v, :, k] / var_k
+            m[v] = m[v] - gain * m[v, k]
+            V[v] = V[v] - np.outer(gain, V[v, k, :])
+            m[v, k] = 0.0
+            V[v, k, k] = 0.05 * var_k
+    return m, V
 
 
 def _log_likelihood(

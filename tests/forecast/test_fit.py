@@ -12,7 +12,14 @@ from analytics.forecast.scenarios import SCENARIOS, usage_profile
 from analytics.forecast.synthetic import SyntheticVehicle, synthetic_history, synthetic_soh
 
 
-def _fleet(n: int, days: int, seed: int, noise: float = 0.2, short: dict[str, int] | None = None):
+def _fleet(
+    n: int,
+    days: int,
+    seed: int,
+    noise: float = 0.2,
+    short: dict[str, int] | None = None,
+    z_cal: float = 0.75,
+):
     rng = np.random.default_rng(seed)
     hist, frames, truth = {}, [], {}
     for i in range(n):
@@ -28,7 +35,7 @@ def _fleet(n: int, days: int, seed: int, noise: float = 0.2, short: dict[str, in
         h = synthetic_history(v, seed=seed + i)
         params = (100.0 + rng.normal(0, 0.8), rng.normal(2.0, 0.4), rng.normal(1.5, 0.3))
         frame, true_soh = synthetic_soh(
-            h, *params, z_cal=0.75, z_cyc=0.5, noise_sd_pct=noise, seed=seed + i
+            h, *params, z_cal=z_cal, z_cyc=0.5, noise_sd_pct=noise, seed=seed + i
         )
         hist[vid], truth[vid] = h, (params, true_soh)
         frames.append(frame)
@@ -62,8 +69,13 @@ def test_recovers_known_parameters(fitted):
 
 def test_exponents_selected_from_data():
     hist, soh, _ = _fleet(10, 1095, seed=5, noise=0.1)
-    ff = fit_fleet(hist, soh, dict.fromkeys(hist, "fleet"))
+    # generated with the NMC default (0.75, 0.5): selection keeps it
+    ff = fit_fleet(hist, soh, dict.fromkeys(hist, "fleet"), select_exponents=True)
     assert ff.exponents["NMC"] == (0.75, 0.5)
+    # generated with sqrt-time calendar ageing: selection finds it
+    hist2, soh2, _ = _fleet(10, 1095, seed=6, noise=0.1, z_cal=0.5)
+    ff2 = fit_fleet(hist2, soh2, dict.fromkeys(hist2, "fleet"), select_exponents=True)
+    assert ff2.exponents["NMC"] == (0.5, 0.5)
 
 
 def test_thin_vehicle_gets_cohort_curve_and_wide_interval(fitted):
