@@ -133,6 +133,7 @@ class VehicleData:
     runs: pl.DataFrame
     tables: set[str]
     extra: dict[str, pl.DataFrame] = field(default_factory=dict)
+    last_data: date | None = None
 
     def table(self, name: str) -> pl.DataFrame:
         return self.extra.get(name, pl.DataFrame())
@@ -267,12 +268,10 @@ def load_vehicle_data(reader: TableReader, vehicle_id: str, as_of: date) -> Vehi
             {"v": vehicle_id, "end": p["end"]},
             "hour_ts",
         )
-    if "quality_issues" in reader.columns or "data_quality" in reader.columns:
-        name = "quality_issues" if "quality_issues" in reader.columns else "data_quality"
-        if reader.has(name, "vehicle_id"):
-            extra["quality"] = reader.select(
-                name, sorted(reader.columns[name]), "vehicle_id = $v", {"v": vehicle_id}
-            )
+    if reader.has("quality_events", "vehicle_id", "kind", "start_ts"):
+        extra["quality_events"] = reader.named(
+            "quality_events.sql", {"v": vehicle_id, "end": p["end"]}
+        )
     return VehicleData(
         vehicle_id=vehicle_id,
         as_of=as_of,
@@ -287,4 +286,5 @@ def load_vehicle_data(reader: TableReader, vehicle_id: str, as_of: date) -> Vehi
         runs=runs,
         tables=set(reader.columns),
         extra=extra,
+        last_data=last_data_date(reader, vehicle_id),
     )

@@ -32,8 +32,12 @@ def treatment(data: VehicleData, fleet_scores: pl.DataFrame) -> dict[str, Any]:
     if st.height == 0:
         return section("missing", [missing_table_note(data.tables, "charging_stress", "charging")])
     notes: list[str] = []
+    # the whole-history score applies when it ends by the as-of date, or when the vehicle
+    # has no data after the as-of date (the period is labelled to the end of its quarter)
+    covers = data.last_data is not None and data.last_data <= data.as_of
     whole = st.filter(
-        (pl.col("period") == "all") & (pl.col("period_end") <= data.as_of + timedelta(days=1))
+        (pl.col("period") == "all")
+        & ((pl.col("period_end") <= data.as_of + timedelta(days=1)) | pl.lit(covers))
     )
     if whole.height == 0:
         whole = st.filter(
@@ -188,7 +192,12 @@ def integrity(data: VehicleData) -> dict[str, Any]:
                     "detail": f"largest step back {float((back['prev'] - back['odometer_start_km']).max()):.0f} km",
                 }
             )
-        ordered = s.sort("start_ts").with_columns(prev_end=pl.col("end_ts").shift(1))
+        # a car cannot drive or charge twice at once: overlaps there point at the clock
+        ordered = (
+            s.filter(pl.col("kind").is_in(["drive", "charge"]))
+            .sort("start_ts")
+            .with_columns(prev_end=pl.col("end_ts").shift(1))
+        )
         overlap = ordered.filter(pl.col("start_ts") < pl.col("prev_end") - pl.duration(seconds=60))
         jumps = s.filter(pl.col("flags").fill_null("").str.contains("clock"))
         if overlap.height or jumps.height:
@@ -200,7 +209,7 @@ def integrity(data: VehicleData) -> dict[str, Any]:
                     .min()
                     .date()
                     .isoformat(),
-                    "detail": f"{overlap.height} overlapping sessions, {jumps.height} sessions with clock jumps",
+                    "detail": f"{overlap.height} overlapping drive/charge sessions, {jumps.height} sessions with clock jumps",
                 }
             )
     else:
@@ -232,10 +241,55 @@ def integrity(data: VehicleData) -> dict[str, Any]:
             )
     elif "signals" in data.tables:
         notes.append("fewer than two days of signals: gaps not assessed")
-    q = data.table("quality")
-    if q.height:
-        notes.append(f"{q.height} data-quality findings recorded by the quality stage")
+    _quality_flags(data, flags)
+    if "quality_events" not in data.tables:
+        notes.append(
+            "no quality stage output (`analytics quality`): checks above come from sessions and signals only"
+        )
     return section("ok" if not notes else "partial", notes, flags=flags)
+
+
+_QUALITY_KINDS = {
+    "clock_jump": "clock_irregularity",
+    "odometer_rollback": "odometer_rollback",
+    "gap_missing_data": "data_gaps",
+    "stuck_sensor": "stuck_sensor",
+}
+
+
+def _quality_flags(data: VehicleData, flags: list[dict[str, Any]]) -> None:
+    """Merge the quality stage's findings into ``flags`` (one flag per kind, never twice)."""
+    q = data.table("quality_events")
+    if q.height == 0:
+        return
+    span = 1.0
+    if data.signal_days.height:
+        span = max((data.signal_days["date"].max() - data.signal_days["date"].min()).days + 1, 1)
+    for r in q.iter_rows(named=True):
+        name = _QUALITY_KINDS.get(r["kind"])
+        if name is None:
+            continue
+        days = float(r["days"] or 0.0)
+        if name == "data_gaps" and days < max(1.0, 0.05 * span):
+            continue  # short stretches without data while the car was in use: not an integrity issue
+        detail = f"quality stage: {r['events']} {r['kind'].replace('_', ' ')} event(s)"
+        if name == "data_gaps":
+            detail += f", {days:.1f} days in all ({100 * days / span:.0f} % of the span), longest {r['longest_h']:.0f} h"
+        elif r["magnitude"] is not None:
+            detail += f", total magnitude {r['magnitude']:.0f}"
+        mine = next((f for f in flags if f["flag"] == name), None)
+        if mine is None:
+            flags.append(
+                {
+                    "flag": name,
+                    "count": int(r["events"]),
+                    "first_date": r["first_date"].isoformat(),
+                    "detail": detail,
+                }
+            )
+        else:
+            mine["detail"] += f"; {detail}"
+            mine["count"] = max(mine["count"], int(r["events"]))
 
 
 def replacement_exposure(
