@@ -16,8 +16,9 @@ import polars as pl
 from analytics.can.busdecoder import BusDecoder, parse_dbc_specs
 from analytics.can.formats.common import ParseStats
 from analytics.can.frames import Frames
+from analytics.can.prepare import Prepared, take_prepared
 from analytics.errors import FormatError
-from analytics.ingest.base import ReadContext, strip_gz
+from analytics.ingest.base import ReadContext, SqlChunk, strip_gz
 
 __all__ = ["CanLogReader"]
 
@@ -52,7 +53,11 @@ class CanLogReader:
         """The raw frames of the log, chunk by chunk (no decoding)."""
         return self._iter_frames(path, stats)
 
-    def read(self, path: Path, ctx: ReadContext) -> Iterator[pl.DataFrame]:
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[pl.DataFrame | SqlChunk]:
+        prepared = take_prepared(path)
+        if prepared is not None:  # decoded in a worker process already
+            yield from self._replay(prepared, ctx)
+            return
         if not ctx.vehicle_id:
             raise FormatError(f"{path}: a raw CAN log carries no vehicle id; pass --vehicle ID")
         specs = parse_dbc_specs(ctx.options.get("dbc") or [], ctx.options.get("signal_map") or [])
@@ -79,3 +84,28 @@ class CanLogReader:
         ctx.records_read += stats.skipped
         ctx.records_decoded += dec.decoded
         ctx.records_skipped += stats.skipped + dec.skipped
+
+    @staticmethod
+    def _replay(prepared: Prepared, ctx: ReadContext) -> Iterator[SqlChunk]:
+        for i in prepared.issues:
+            ctx.issues.add(
+                i.reason,
+                count=i.count,
+                example=i.example,
+                location=i.location,
+                severity=i.severity,
+                detail=i.detail,
+            )
+        ctx.records_read += prepared.records_read
+        ctx.records_decoded += prepared.records_decoded
+        ctx.records_skipped += prepared.records_skipped
+        if prepared.dbc_manifest:
+            ctx.options["dbc_manifest"] = prepared.dbc_manifest
+        ctx.tick(prepared.records_read)
+        if prepared.error:
+            raise FormatError(prepared.error)
+        if prepared.parquet and prepared.rows:
+            yield SqlChunk(
+                "SELECT vehicle_id, ts, signal, value FROM read_parquet($can_prepared)",
+                {"can_prepared": prepared.parquet},
+            )

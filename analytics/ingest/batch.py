@@ -1,16 +1,30 @@
-"""Ingest many files: expand folders, run each file through the loader, show progress."""
+"""Ingest many files: expand folders, decode in parallel across cores, commit one by one.
+
+Readers that need no warehouse connection (``worker_safe``: the raw CAN log readers) run in
+worker processes, one file each; the parent commits their results strictly one file per
+transaction, in the order the files were given, through the same loader as a single file
+(hash, duplicate check, range quarantine, all-or-nothing). Other readers (exports that
+stream through DuckDB) run in the parent. Progress shows files and records per second.
+``ANALYTICS_INGEST_WORKERS`` (or ``workers=``) sets the number of processes; 1 disables it.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from analytics.errors import IngestError
+from analytics.errors import AnalyticsError, IngestError
+from analytics.ingest.base import detect_reader, get_reader
 from analytics.ingest.load import IngestResult, ingest_file
 from analytics.warehouse.db import Warehouse
 
-__all__ = ["expand_paths", "ingest_paths"]
+__all__ = ["default_workers", "expand_paths", "ingest_paths"]
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -18,14 +32,34 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(
-                f for f in p.rglob("*") if f.is_file() and not f.name.startswith(".")
-            )
+            out += sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
         elif p.is_file():
             out.append(p)
         else:
             raise IngestError(f"no such file or folder: {p}")
     return out
+
+
+def default_workers() -> int:
+    """Worker processes: ``$ANALYTICS_INGEST_WORKERS`` or the number of usable cores."""
+    env = os.environ.get("ANALYTICS_INGEST_WORKERS")
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise IngestError(f"ANALYTICS_INGEST_WORKERS must be a number, not {env!r}") from None
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _worker_safe(path: Path, fmt: str | None) -> bool:
+    try:
+        reader = get_reader(fmt) if fmt else detect_reader(path)
+    except AnalyticsError:
+        return False  # the loader reports it
+    return bool(getattr(reader, "worker_safe", False))
 
 
 def ingest_paths(
@@ -36,21 +70,80 @@ def ingest_paths(
     vehicle_id: str | None = None,
     options: dict[str, Any] | None = None,
     show_progress: bool = True,
+    workers: int | None = None,
 ) -> list[IngestResult]:
-    """Ingest each file in turn; a failed file is reported and the batch goes on."""
+    """Ingest each file; a failed file is reported and the batch goes on."""
     from tqdm import tqdm
 
     files = expand_paths(paths)
+    n_workers = min(workers or default_workers(), len(files))
+    parallel = [f for f in files if _worker_safe(f, fmt)] if n_workers > 1 else []
     results: list[IngestResult] = []
-    with tqdm(
-        total=len(files), unit="file", disable=not show_progress or len(files) < 2, leave=False
-    ) as bar:
-        for f in files:
-            with tqdm(unit="rec", unit_scale=True, desc=f.name, disable=not show_progress,
-                      leave=False) as recs:
-                results.append(
-                    ingest_file(wh, f, fmt=fmt, vehicle_id=vehicle_id, options=options,
-                                progress=recs)
-                )
-            bar.update(1)
+    tmp_dir = tempfile.mkdtemp(prefix="analytics-ingest-") if len(parallel) > 1 else None
+    pool = None
+    futures: dict[Path, Future] = {}
+    try:
+        if tmp_dir is not None:
+            from analytics.can.prepare import prepare_file
+
+            pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=get_context("spawn"))
+            futures = {
+                f: pool.submit(prepare_file, str(f), fmt, vehicle_id, dict(options or {}), tmp_dir)
+                for f in parallel
+            }
+        with (
+            tqdm(
+                total=len(files),
+                unit="file",
+                disable=not show_progress or len(files) < 2,
+                leave=False,
+                position=0,
+            ) as bar,
+            tqdm(
+                unit="rec",
+                unit_scale=True,
+                desc="records",
+                disable=not show_progress,
+                leave=False,
+                position=1,
+            ) as recs,
+        ):
+            for f in files:
+                fut = futures.pop(f, None)
+                if fut is not None:
+                    _stage(fut)
+                recs.set_description(f.name)
+                try:
+                    results.append(
+                        ingest_file(
+                            wh, f, fmt=fmt, vehicle_id=vehicle_id, options=options, progress=recs
+                        )
+                    )
+                finally:
+                    _unstage(f)  # a duplicate never reads it: do not leave it behind
+                bar.update(1)
+    finally:
+        for fut in futures.values():
+            fut.cancel()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if tmp_dir is not None:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
     return results
+
+
+def _unstage(path: Path) -> None:
+    from analytics.can.prepare import take_prepared
+
+    take_prepared(path)
+
+
+def _stage(fut: Future) -> None:
+    """Hand a worker's result to the reader; a crashed worker leaves the file to the parent."""
+    from analytics.can.prepare import stage_prepared
+
+    try:
+        prepared = fut.result()
+    except Exception:  # the worker process died (e.g. out of memory): parse in the parent
+        return
+    stage_prepared(prepared)
