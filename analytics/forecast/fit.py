@@ -11,7 +11,7 @@ hold-out errors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -146,6 +146,17 @@ def _select_exponents(hist, soh_w, cohorts) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _residual_autocorrelation(inp: PoolingInputs, fit: PooledFit) -> float:
+    """Lag-1 autocorrelation of consecutive weekly residuals, pooled over the fleet (<= 0.9)."""
+    r = inp.y - np.einsum("nk,nk->n", inp.X, fit.mean[inp.vehicle_index])
+    same = inp.vehicle_index[1:] == inp.vehicle_index[:-1]
+    if same.sum() < 10:
+        return 0.0
+    a, b = r[:-1][same], r[1:][same]
+    den = float(np.sqrt(np.sum(a * a) * np.sum(b * b)))
+    return float(np.clip(np.sum(a * b) / den, 0.0, 0.9)) if den > 0 else 0.0
+
+
 def _process_var(inp: PoolingInputs, fit: PooledFit, days: np.ndarray) -> tuple[float, str]:
     """Random-walk variance per year from hold-out errors of vehicles with >= 120 days."""
     num, den, used = 0.0, 0.0, 0
@@ -168,7 +179,8 @@ def _process_var(inp: PoolingInputs, fit: PooledFit, days: np.ndarray) -> tuple[
         used += 1
     if used < 3 or den <= 0:
         return DEFAULT_PROCESS_VAR, "default"
-    return max(num / den, 0.05**2), f"hold-out of {used} vehicles"
+    # short hold-outs cannot certify less drift than the default
+    return max(num / den, DEFAULT_PROCESS_VAR), f"hold-out of {used} vehicles"
 
 
 def _slope_weight(
@@ -218,6 +230,11 @@ def fit_fleet(
     }
     inp = _inputs(hist, soh_w, exps, cohorts)
     pooled = fit_pooled(inp)
+    rho = _residual_autocorrelation(inp, pooled)
+    if rho > 0.05:  # weekly SoH errors are correlated: count them as fewer observations
+        inflate = (1.0 + rho) / (1.0 - rho)
+        inp = replace(inp, var_meas=inp.var_meas * inflate)
+        pooled = fit_pooled(inp)
     vids = list(hist)
     days = np.zeros(inp.y.size)
     for i, vid in enumerate(vids):
