@@ -134,7 +134,31 @@ def section_rows(sec: dict[str, Any], key: str = "") -> list[tuple[str, str]]:
     """(label, text) rows for every figure in a section, in order; empty figures left out."""
     if key == "milestones":
         return _milestone_rows(sec)
-    return [(label(k), fmt_value(v)) for k, v in sec.items() if k not in _SKIP and v is not None]
+    rows: list[tuple[str, str]] = []
+    for k, v in sec.items():
+        if k in _SKIP or v is None:
+            continue
+        if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            rows += [_item_row(k, x) for x in v]  # one row per driver, flag, event, ...
+        else:
+            rows.append((label(k), fmt_value(v)))
+    return rows
+
+
+_ITEM_NAMES = ("driver", "flag", "event", "session_type", "threshold_id", "from")
+
+
+def _item_row(key: str, item: dict[str, Any]) -> tuple[str, str]:
+    name_key = next((n for n in _ITEM_NAMES if n in item), None)
+    if name_key is None:
+        return label(key), fmt_value(item)
+    name = str(item[name_key]).replace("_", " ")
+    rest = {k: v for k, v in item.items() if k != name_key and v is not None}
+    if "share" in rest and isinstance(rest["share"], float):
+        rest["share"] = f"{100 * rest['share']:.0f} %"
+    return f"{label(key)}: {name}", "; ".join(
+        f"{label(k).lower()} {fmt_value(v)}" for k, v in rest.items()
+    )
 
 
 def headline(report: dict[str, Any]) -> list[tuple[str, str]]:

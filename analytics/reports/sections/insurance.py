@@ -358,5 +358,10 @@ def _warranty_covers(data: VehicleData, ctx: dict[str, Any], end: date) -> str |
     until = reg + timedelta(days=round(years * 365.25))
     within_km = km is None or (ctx.get("odometer_km") or 0) < km
     if until >= end and within_km:
-        return f"the manufacturer's battery warranty ({soh or 'n/a'} % SoH, until {until.year}) covers the term as long as the odometer stays under {km or 'n/a'} km"
+        soh_txt = "n/a" if soh is None else f"{soh:g} %"
+        km_txt = "no distance limit" if km is None else f"{km:,.0f} km"
+        return (
+            f"the manufacturer's battery warranty ({soh_txt} SoH, until {until.isoformat()[:7]}, {km_txt}) "
+            "covers the term while its limits hold"
+        )
     return None
