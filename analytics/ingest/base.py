@@ -97,6 +97,9 @@ class SqlChunk:
     sql: str
     params: dict[str, Any] = field(default_factory=dict)
     rows_read: int | None = None
+    unique_keys: bool | None = None  # True: the reader verified no (vehicle, ts, signal) repeats
+    # per (vehicle, signal, unit) summary the reader already computed (see commit.analyse_source)
+    groups: list[tuple[Any, ...]] | None = None
 
 
 class Reader(Protocol):

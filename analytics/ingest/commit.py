@@ -38,6 +38,8 @@ class SourceStats:
     duplicates: int = 0
     bounds: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     mixed_names: bool = False
+    clean: bool = False  # every row is storable as it is
+    identity: bool = False  # clean, names are VSS paths, values already in catalog units
     quarantine: list[tuple[str | None, str | None, str, int, str | None]] = field(
         default_factory=list
     )
@@ -49,13 +51,9 @@ def source_columns(con: Any, sql: str, params: dict[str, Any]) -> list[str]:
     return [d[0] for d in rel.description]
 
 
-def _build_units(con: Any, src: str, params: dict[str, Any], has_unit: bool) -> list[dict]:
-    """Create ``_ingest_units`` for the source's distinct names (and units)."""
+def _build_units(con: Any, pairs: set[tuple[str, str]]) -> list[dict]:
+    """Create ``_ingest_units`` for the source's distinct ``(name, unit)`` pairs."""
     cat = load_catalog()
-    unit_sql = "coalesce(unit, '')" if has_unit else "''"
-    pairs = con.execute(
-        f"SELECT DISTINCT signal, {unit_sql} FROM ({src}) WHERE signal IS NOT NULL", params or None
-    ).fetchall()
     rows: list[dict] = []
     for name, unit in pairs:
         sig = cat.find(name)
@@ -128,120 +126,222 @@ def resolved_sql(src: str, cols: list[str]) -> str:
     """
 
 
+_REASON_SQL = """
+    CASE WHEN vehicle_id IS NULL THEN 'no_vehicle_id'
+         WHEN ts IS NULL AND regexp_matches(coalesce(ts_raw, ''), $naive)
+              THEN 'timestamp_without_offset'
+         WHEN ts IS NULL THEN 'bad_timestamp'
+         WHEN value IS NULL OR isnan(value) OR isinf(value) THEN 'bad_value'
+         WHEN path IS NULL OR problem IS NOT NULL THEN coalesce(problem, 'unknown_signal')
+         ELSE 'out_of_range' END
+"""
+
+
+def _examples(con: Any, res: str, p: dict[str, Any]) -> dict[tuple, str]:
+    """One example per (vehicle, name, unit, reason) of the rows that are not stored.
+
+    Runs only when the counting pass found problems; the filter comes first, so strings are
+    built for the bad rows only.
+    """
+    q = f"""
+        SELECT vehicle_id, name, unit, {_REASON_SQL} AS reason,
+               any_value(CASE WHEN ts IS NULL THEN coalesce(ts_raw, '(empty)')
+                              WHEN value IS NULL OR isnan(value) OR isinf(value)
+                                   THEN name || ' = ' || coalesce(value_raw, CAST(value AS VARCHAR), '(empty)')
+                              ELSE coalesce(path, name) || ' = ' || CAST(value AS VARCHAR)
+                                   || ' at ' || CAST(ts AS VARCHAR) END)
+        FROM ({res}) WHERE NOT coalesce(ok, false) GROUP BY ALL
+    """
+    return {
+        (r[0], r[1], r[2], r[3]): r[4] for r in con.execute(q, dict(p, naive=_NAIVE_TS)).fetchall()
+    }
+
+
+def _repeated_keys(con: Any, src: str, params: dict[str, Any], vehicle_id: str | None) -> int:
+    """Rows whose (vehicle, time, signal name) repeats an earlier row of the source.
+
+    Counted on the raw source (one hash per row, no join): exact for the names as written;
+    a signal given under two names is caught by ``mixed_names`` instead.
+    """
+    got = con.execute(
+        f"SELECT count(*) - count(DISTINCT hash(coalesce(vehicle_id, $vid), signal, ts)) "
+        f"FROM ({src})",
+        dict(params or {}, vid=vehicle_id),
+    ).fetchone()
+    return int(got[0])
+
+
 def analyse_source(
-    con: Any, src: str, params: dict[str, Any], vehicle_id: str | None, issues: IssueCollector
+    con: Any,
+    src: str,
+    params: dict[str, Any],
+    vehicle_id: str | None,
+    issues: IssueCollector,
+    *,
+    unique_keys: bool | None = None,
+    precomputed: list[tuple[Any, ...]] | None = None,
 ) -> SourceStats:
-    """Resolve names/units and count every reason a row cannot be stored."""
+    """Resolve names/units and count every reason a row cannot be stored.
+
+    The first pass aggregates the raw source per (vehicle, name, unit) without any join:
+    counts of missing times and values, value and time bounds. A group whose bounds,
+    converted to the catalog unit, lie inside the valid range has no out-of-range rows, so a
+    clean file needs nothing more; only a file with problems pays for the exact per-row
+    reason pass (with examples).
+    """
     cols = source_columns(con, src, params)
-    unit_rows = _build_units(con, src, params, "unit" in cols)
-    messages = {(r["name"], r["unit"]): r for r in unit_rows}
+    unit_sql = "coalesce(unit, '')" if "unit" in cols else "''"
     p = dict(params or {}, vid=vehicle_id)
-    res = resolved_sql(src, cols)
-    basic = "vehicle_id IS NOT NULL AND ts IS NOT NULL"
     finite = "value IS NOT NULL AND NOT isnan(value) AND NOT isinf(value)"
     q = f"""
-        SELECT vehicle_id, name, unit, any_value(path), any_value(problem),
-          count(*) AS n,
-          count(*) FILTER (WHERE vehicle_id IS NULL),
-          count(*) FILTER (WHERE vehicle_id IS NOT NULL AND ts IS NULL),
-          count(*) FILTER (WHERE vehicle_id IS NOT NULL AND ts IS NULL
-                           AND regexp_matches(ts_raw, $naive)),
-          any_value(ts_raw) FILTER (WHERE vehicle_id IS NOT NULL AND ts IS NULL),
-          count(*) FILTER (WHERE {basic} AND NOT ({finite})),
-          any_value(coalesce(value_raw, CAST(value AS VARCHAR)))
-              FILTER (WHERE {basic} AND NOT ({finite})),
-          count(*) FILTER (WHERE {basic} AND {finite} AND path IS NOT NULL
-                           AND problem IS NULL AND NOT ok),
-          any_value(CAST(value AS VARCHAR) || ' at ' || CAST(ts AS VARCHAR))
-              FILTER (WHERE {basic} AND {finite} AND path IS NOT NULL
-                      AND problem IS NULL AND NOT ok),
-          count(*) FILTER (WHERE ok) AS n_ok,
-          count(DISTINCT ts) FILTER (WHERE ok),
-          CAST(min(ts) FILTER (WHERE ok) AS VARCHAR), CAST(max(ts) FILTER (WHERE ok) AS VARCHAR),
-          min(value) FILTER (WHERE ok), max(value) FILTER (WHERE ok),
-          count(*) FILTER (WHERE {basic} AND {finite} AND (path IS NULL OR problem IS NOT NULL))
-        FROM ({res}) GROUP BY ALL
+        SELECT coalesce(vehicle_id, $vid) AS v, signal, {unit_sql} AS u, count(*) AS n,
+          count(*) FILTER (WHERE ts IS NULL),
+          count(*) FILTER (WHERE ts IS NOT NULL AND NOT ({finite})),
+          min(value) FILTER (WHERE ts IS NOT NULL AND {finite}),
+          max(value) FILTER (WHERE ts IS NOT NULL AND {finite}),
+          CAST(min(ts) AS VARCHAR), CAST(max(ts) AS VARCHAR)
+        FROM ({src}) GROUP BY ALL
     """
-    p["naive"] = _NAIVE_TS
+    groups = precomputed if precomputed is not None else con.execute(q, p).fetchall()
+    unit_rows = _build_units(con, {(g[1], g[2]) for g in groups if g[1] is not None})
+    info_of = {(r["name"], r["unit"]): r for r in unit_rows}
     stats = SourceStats()
+    clean, identity = True, True
     seen_paths: dict[tuple[str, str], int] = {}
-    for row in con.execute(q, p).fetchall():
-        (
-            vid,
-            name,
-            unit,
-            path,
-            problem,
-            n,
-            n_noveh,
-            n_badts,
-            n_naive,
-            ex_ts,
-            n_badval,
-            ex_val,
-            n_oor,
-            ex_oor,
-            n_ok,
-            n_distinct,
-            t0,
-            t1,
-            vmin,
-            vmax,
-            n_unres,
-        ) = row
+    for vid, name, unit, n, n_nots, n_badval, vmin, vmax, t0, t1 in groups:
         stats.rows += n
-        stats.ok += n_ok
-        stats.duplicates += n_ok - n_distinct
-        issues.add(
-            "no_vehicle_id",
-            count=n_noveh,
-            severity="error",
-            detail="rows without a vehicle id; pass --vehicle ID",
+        info = info_of.get((name, unit), {})
+        path = info.get("path")
+        lo, hi = _converted(info, vmin, vmax)
+        ok_group = (
+            vid is not None
+            and name is not None
+            and not n_nots
+            and not n_badval
+            and path is not None
+            and not info.get("problem")
+            and (lo is None or (info["min_v"] <= lo and hi <= info["max_v"]))
         )
-        issues.add(
-            "timestamp_without_offset",
-            count=n_naive,
-            example=ex_ts,
-            detail="ISO-8601 times need an offset (Z or +02:00) or epoch milliseconds",
-        )
-        issues.add("bad_timestamp", count=n_badts - n_naive, example=ex_ts)
-        issues.add("bad_value", count=n_badval, example=f"{name} = {ex_val}", detail=path or name)
-        issues.add("out_of_range", count=n_oor, example=f"{path} = {ex_oor}", detail=path)
-        if n_unres:
-            info = messages.get((name, unit), {})
-            issues.add(
-                problem or "unknown_signal",
-                count=n_unres,
-                severity="error",
-                example=info.get("message"),
-                detail=name,
-            )
-        if unit and path and n_ok:
-            info = messages.get((name, unit), {})
-            if info.get("source_unit") != info.get("canonical"):
+        clean &= ok_group
+        identity &= name == path and info.get("scale") == 1.0 and info.get("offset") == 0.0
+        if ok_group:
+            stats.ok += n
+            if unit and info.get("source_unit") != info.get("canonical"):
                 issues.add(
                     "unit_converted",
-                    count=n_ok,
+                    count=n,
                     severity="info",
                     detail=f"{path}: {unit} -> {info.get('canonical')}",
                 )
-        if n_ok and vid is not None:
+            _check_units(issues, path, unit, info, n, 0, lo, hi)
+        if vid is not None and path is not None and t0 is not None:
             key = (vid, path)
             seen_paths[key] = seen_paths.get(key, 0) + 1
-            lo, hi = stats.bounds.get(vid, (t0, t1))
-            stats.bounds[vid] = (min(lo, t0), max(hi, t1))
-        _check_units(issues, path, unit, messages.get((name, unit)), n_ok, n_oor, vmin, vmax)
-        for reason, count, example in (
-            ("out_of_range", n_oor, ex_oor),
-            ("bad_value", n_badval, ex_val),
-            ("bad_timestamp", n_badts - n_naive, ex_ts),
-            ("timestamp_without_offset", n_naive, ex_ts),
-            (problem or "unknown_signal", n_unres, None),
-        ):
-            if count:
-                stats.quarantine.append((vid, path or name, reason, int(count), example))
+            lo_t, hi_t = stats.bounds.get(vid, (t0, t1))
+            stats.bounds[vid] = (min(lo_t, t0), max(hi_t, t1))
+    stats.clean, stats.identity = clean, identity and clean
     stats.mixed_names = any(v > 1 for v in seen_paths.values())
+    if unique_keys is not True:
+        stats.duplicates = _repeated_keys(con, src, params, vehicle_id)
+    if not clean:
+        _exact_reasons(con, src, cols, p, stats, info_of, issues)
     return stats
+
+
+def _converted(
+    info: dict, vmin: float | None, vmax: float | None
+) -> tuple[float | None, float | None]:
+    """Raw value bounds in the catalog unit (every unit scale is positive)."""
+    if vmin is None or vmax is None or info.get("path") is None:
+        return None, None
+    return vmin * info["scale"] + info["offset"], vmax * info["scale"] + info["offset"]
+
+
+def _exact_reasons(
+    con: Any,
+    src: str,
+    cols: list[str],
+    p: dict[str, Any],
+    stats: SourceStats,
+    info_of: dict,
+    issues: IssueCollector,
+) -> None:
+    """Per-row reasons and examples for a source with problems (second and third pass)."""
+    res = resolved_sql(src, cols)
+    rows = con.execute(
+        f"""SELECT vehicle_id, name, unit, count(*) FILTER (WHERE ok),
+                   count(*) FILTER (WHERE NOT ok AND vehicle_id IS NOT NULL AND ts IS NOT NULL
+                       AND value IS NOT NULL AND NOT isnan(value) AND NOT isinf(value)
+                       AND path IS NOT NULL AND problem IS NULL),
+                   min(value) FILTER (WHERE ok), max(value) FILTER (WHERE ok)
+            FROM ({res}) GROUP BY ALL""",
+        p,
+    ).fetchall()
+    stats.ok = 0
+    for _vid, name, unit, n_ok, n_oor, vmin, vmax in rows:
+        stats.ok += n_ok
+        info = info_of.get((name, unit), {})
+        path = info.get("path")
+        if unit and path and n_ok and info.get("source_unit") != info.get("canonical"):
+            issues.add(
+                "unit_converted",
+                count=n_ok,
+                severity="info",
+                detail=f"{path}: {unit} -> {info.get('canonical')}",
+            )
+        _check_units(issues, path, unit, info, n_ok, n_oor, vmin, vmax)
+    examples = _examples(con, res, p)
+    rq = (
+        f"SELECT vehicle_id, name, unit, {_REASON_SQL}, count(*) FROM ({res}) "
+        "WHERE NOT coalesce(ok, false) GROUP BY ALL"
+    )
+    reasons = {
+        (r[0], r[1], r[2], r[3]): r[4] for r in con.execute(rq, dict(p, naive=_NAIVE_TS)).fetchall()
+    }
+    for (vid, name, unit, reason), count in sorted(reasons.items(), key=lambda kv: str(kv[0])):
+        example = examples.get((vid, name, unit, reason))
+        info = info_of.get((name, unit), {})
+        path = info.get("path")
+        _add_reason(issues, reason, count, example, name, path, info)
+        stats.quarantine.append((vid, path or name, reason, int(count), example))
+
+
+def _add_reason(
+    issues: IssueCollector,
+    reason: str,
+    count: int,
+    example: str | None,
+    name: str | None,
+    path: str | None,
+    info: dict,
+) -> None:
+    """Record one reason rows were not stored, with the wording users see."""
+    if reason == "no_vehicle_id":
+        issues.add(
+            reason,
+            count=count,
+            severity="error",
+            detail="rows without a vehicle id; pass --vehicle ID",
+        )
+    elif reason == "timestamp_without_offset":
+        issues.add(
+            reason,
+            count=count,
+            example=example,
+            detail="ISO-8601 times need an offset (Z or +02:00) or epoch milliseconds",
+        )
+    elif reason in ("unknown_signal", "bad_unit"):
+        issues.add(
+            reason,
+            count=count,
+            severity="error",
+            example=info.get("message") or example,
+            detail=name,
+        )
+    elif reason == "bad_timestamp":
+        issues.add(reason, count=count, example=example, detail="unreadable or before 2000-01-01")
+    else:
+        issues.add(reason, count=count, example=example, detail=path or name)
 
 
 def _check_units(
@@ -306,11 +406,19 @@ def insert_signals(
     source_id: int,
     *,
     dedup: bool,
+    identity: bool = False,
 ) -> int:
     """Insert the source's ``ok`` rows; with ``dedup`` keep the first per key, skip stored."""
     cols = source_columns(con, src, params)
     p = dict(params or {}, vid=vehicle_id, sid=source_id)
     res = resolved_sql(src, cols)
+    if not dedup and identity:
+        got = con.execute(
+            f"INSERT INTO signals (vehicle_id, ts, signal, value, source_id) "
+            f"SELECT coalesce(vehicle_id, $vid), ts, signal, value, $sid FROM ({src})",
+            {**(params or {}), "vid": vehicle_id, "sid": source_id},
+        ).fetchone()
+        return int(got[0])
     if not dedup:
         got = con.execute(
             f"INSERT INTO signals (vehicle_id, ts, signal, value, source_id) "

@@ -81,7 +81,7 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _stage_frames(wh: Warehouse, reader: Reader, path: Path, ctx: ReadContext) -> tuple[str, dict]:
+def _stage_frames(wh: Warehouse, reader: Reader, path: Path, ctx: ReadContext) -> SqlChunk:
     """Run the reader; return the SQL source of its rows (a file query or the staging table).
 
     A single :class:`SqlChunk` is used as it is (the rows stay in DuckDB and the file is read
@@ -90,7 +90,7 @@ def _stage_frames(wh: Warehouse, reader: Reader, path: Path, ctx: ReadContext) -
     """
     wh.execute(
         "CREATE OR REPLACE TEMP TABLE _ingest_stage "
-        "(vehicle_id VARCHAR, ts TIMESTAMPTZ, signal VARCHAR, value DOUBLE)"
+        "(vehicle_id VARCHAR, ts TIMESTAMPTZ, signal VARCHAR, value DOUBLE, unit VARCHAR)"
     )
     pending: SqlChunk | None = None
     staged = False
@@ -115,22 +115,29 @@ def _stage_frames(wh: Warehouse, reader: Reader, path: Path, ctx: ReadContext) -
         )
         wh.con.register("_ingest_chunk", frame.to_arrow())
         try:
-            wh.execute("INSERT INTO _ingest_stage SELECT * FROM _ingest_chunk")
+            wh.execute(
+                "INSERT INTO _ingest_stage SELECT vehicle_id, ts, signal, value, NULL "
+                "FROM _ingest_chunk"
+            )
         finally:
             wh.con.unregister("_ingest_chunk")
     if pending is not None:
         if pending.rows_read is not None:
             ctx.records_read += pending.rows_read
-        return pending.sql, dict(pending.params)
-    return "SELECT * FROM _ingest_stage", {}
+        return pending
+    return SqlChunk("SELECT * FROM _ingest_stage")
 
 
 def _materialise(wh: Warehouse, chunk: SqlChunk, ctx: ReadContext) -> None:
     """Append a SQL chunk's rows to the staging table (used when a file has several)."""
     if chunk.rows_read is not None:
         ctx.records_read += chunk.rows_read
+    from analytics.ingest.commit import source_columns
+
+    unit = "unit" if "unit" in source_columns(wh.con, chunk.sql, chunk.params) else "NULL"
     wh.execute(
-        f"INSERT INTO _ingest_stage SELECT vehicle_id, ts, signal, value FROM ({chunk.sql})",
+        f"INSERT INTO _ingest_stage SELECT vehicle_id, ts, signal, value, {unit} "
+        f"FROM ({chunk.sql})",
         chunk.params or None,
     )
 
@@ -146,9 +153,18 @@ def _drop_temp(wh: Warehouse) -> None:
         wh.execute(f'DROP {what} IF EXISTS temp."{name}"')
 
 
-def _commit_signals(wh: Warehouse, src: str, params: dict, ctx: ReadContext, source_id: int) -> int:
+def _commit_signals(wh: Warehouse, chunk: SqlChunk, ctx: ReadContext, source_id: int) -> int:
     """Validate the source in DuckDB, count what is skipped, insert the rest."""
-    stats = analyse_source(wh.con, src, params, ctx.vehicle_id, ctx.issues)
+    src, params = chunk.sql, dict(chunk.params)
+    stats = analyse_source(
+        wh.con,
+        src,
+        params,
+        ctx.vehicle_id,
+        ctx.issues,
+        unique_keys=chunk.unique_keys,
+        precomputed=chunk.groups,
+    )
     if ctx.records_read <= 0:
         ctx.records_read = stats.rows
     ctx.tick(stats.rows)
@@ -159,7 +175,9 @@ def _commit_signals(wh: Warehouse, src: str, params: dict, ctx: ReadContext, sou
             [[source_id, *q] for q in stats.quarantine],
         )
     dedup = bool(stats.duplicates or stats.mixed_names or overlaps_existing(wh.con, stats.bounds))
-    written = insert_signals(wh.con, src, params, ctx.vehicle_id, source_id, dedup=dedup)
+    written = insert_signals(
+        wh.con, src, params, ctx.vehicle_id, source_id, dedup=dedup, identity=stats.identity
+    )
     if dedup:
         n_conf, example = conflicting_duplicates(wh.con)
         ctx.issues.add(
@@ -263,12 +281,12 @@ def ingest_file(
         vehicle_id=vehicle_id, options=dict(options or {}), progress=progress, con=wh.con
     )
     fmt_name = fmt or "unknown"
-    src, params = "", {}
+    chunk = SqlChunk("")
     try:
         reader = reader or detect_reader(path)
         fmt_name = reader.format
         if reader.target == "signals":
-            src, params = _stage_frames(wh, reader, path, ctx)
+            chunk = _stage_frames(wh, reader, path, ctx)
     except AnalyticsError as exc:
         return _record_failure(wh, path, sha, fmt_name, ctx, started, started_at, str(exc), options)
 
@@ -292,7 +310,7 @@ def ingest_file(
             if reader.target == "vehicles":
                 written = _upsert_vehicles(wh, reader, path, ctx)
             else:
-                written = _commit_signals(wh, src, params, ctx, source_id)
+                written = _commit_signals(wh, chunk, ctx, source_id)
             issues = ctx.issues.items()
             serious = [i for i in issues if i.severity != "info"]
             status = "partial" if (ctx.records_skipped or serious) else "ok"

@@ -23,9 +23,10 @@ from analytics.ingest.exports.tabular import (
 __all__ = ["READER", "LongCsvReader", "long_select"]
 
 REQUIRED = ("ts", "signal", "value")
+_TYPED_TS = {"TIMESTAMP WITH TIME ZONE", "BIGINT", "INTEGER"}
 
 
-def long_select(columns: dict[str, str], ctx: ReadContext, path: Path) -> str:
+def long_select(columns: dict[str, str], ctx: ReadContext, path: Path, *, trim: bool = True) -> str:
     """The SELECT list mapping a long file's columns to the loader's source columns."""
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
@@ -35,25 +36,26 @@ def long_select(columns: dict[str, str], ctx: ReadContext, path: Path) -> str:
         )
     if "vehicle_id" not in columns and ctx.vehicle_id is None:
         raise FormatError(f"{path} has no vehicle_id column; pass --vehicle ID")
+    text = "trim(CAST({} AS VARCHAR))" if trim else "CAST({} AS VARCHAR)"
     vid = (
-        "CAST(NULL AS VARCHAR)"
-        if "vehicle_id" not in columns
-        else ("nullif(trim(CAST(vehicle_id AS VARCHAR)), '')")
+        f"nullif({text.format('vehicle_id')}, '')"
+        if "vehicle_id" in columns
+        else "CAST(NULL AS VARCHAR)"
     )
-    value_type = columns["value"].upper()
+    numeric = columns["value"].upper() in {"DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT"}
     value = (
-        "CAST(value AS DOUBLE)"
-        if value_type in {"DOUBLE", "FLOAT", "BIGINT", "INTEGER"}
-        else ("TRY_CAST(trim(CAST(value AS VARCHAR)) AS DOUBLE)")
+        "CAST(value AS DOUBLE)" if numeric else "TRY_CAST(trim(CAST(value AS VARCHAR)) AS DOUBLE)"
     )
     parts = [
         f"{vid} AS vehicle_id",
         f"{ts_expr('ts', columns['ts'])} AS ts",
-        "trim(CAST(signal AS VARCHAR)) AS signal",
+        f"{text.format('signal')} AS signal",
         f"{value} AS value",
-        "CAST(ts AS VARCHAR) AS ts_raw",
-        "CAST(value AS VARCHAR) AS value_raw",
     ]
+    if columns["ts"].upper() not in _TYPED_TS:
+        parts.append("CAST(ts AS VARCHAR) AS ts_raw")
+    if not numeric:
+        parts.append("CAST(value AS VARCHAR) AS value_raw")
     if "unit" in columns:
         parts.append(f"nullif(trim(CAST({quote_ident('unit')} AS VARCHAR)), '') AS unit")
     return ", ".join(parts)

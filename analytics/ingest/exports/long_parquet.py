@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from analytics.ingest.base import ReadContext, SqlChunk, strip_gz
+from analytics.ingest.exports.keycheck import parquet_summary
 from analytics.ingest.exports.long_csv import REQUIRED, long_select
 from analytics.ingest.exports.tabular import parquet_columns
 
@@ -40,9 +41,15 @@ class LongParquetReader:
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[SqlChunk]:
         columns = parquet_columns(ctx.con, path)
-        select = long_select(columns, ctx, path)
+        select = long_select(columns, ctx, path, trim=False)
         params = {"path": str(path)}
-        yield SqlChunk(f"SELECT {select} FROM read_parquet($path)", params)
+        groups = parquet_summary(path, "vehicle_id" in columns, ctx.vehicle_id)
+        yield SqlChunk(
+            f"SELECT {select} FROM read_parquet($path)",
+            params,
+            unique_keys=True if groups is not None else None,
+            groups=groups,
+        )
 
 
 READER = LongParquetReader()
