@@ -24,22 +24,30 @@ _FLOOR = 0.5
 
 
 def bms_bias_priors(
-    fits: list[tuple[str, int, dict[str, tuple[float, float]]]],
+    fits: list[tuple[str, str, int, dict[str, tuple[float, float]]]],
 ) -> dict[str, dict[str, tuple[float, float]]]:
-    """Per model group: method -> (mean, sd) of the BMS bias, from ``(group, n_physical,
-    biases)`` of each vehicle's first fusion."""
-    by: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
-    for group, n_phys, biases in fits:
+    """Per vehicle: method -> (mean, sd) of its BMS bias, learnt from the *other* cars of its
+    model (leave-one-out, so a car's own data is not counted twice).
+
+    ``fits`` holds ``(vehicle_id, group, n_physical, biases)`` from each vehicle's first
+    fusion; only cars with at least :data:`MIN_PHYSICAL_OBS` physical observations teach.
+    """
+    by: dict[tuple[str, str], list[tuple[str, float, float]]] = defaultdict(list)
+    for vid, group, n_phys, biases in fits:
         if n_phys < MIN_PHYSICAL_OBS:
             continue
         for m, (b, sd) in biases.items():
             if m in BMS_METHODS and np.isfinite(b):
-                by[(group, m)].append((b, sd))
+                by[(group, m)].append((vid, b, sd))
     out: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
-    for (group, m), vals in by.items():
-        b = np.array([v[0] for v in vals])
-        sd = np.array([v[1] for v in vals])
-        spread = float(np.std(b, ddof=1)) if b.size >= 2 else _SINGLE_CAR_SPREAD
-        prior_sd = float(np.sqrt(spread**2 * (1 + 1 / b.size) + np.mean(sd**2)))
-        out[group][m] = (float(np.mean(b)), max(prior_sd, _FLOOR))
+    for vid, group, _, _ in fits:
+        for m in BMS_METHODS:
+            vals = [(b, sd) for other, b, sd in by.get((group, m), []) if other != vid]
+            if not vals:
+                continue
+            b = np.array([v[0] for v in vals])
+            sd = np.array([v[1] for v in vals])
+            spread = float(np.std(b, ddof=1)) if b.size >= 2 else _SINGLE_CAR_SPREAD
+            prior_sd = float(np.sqrt(spread**2 * (1 + 1 / b.size) + np.mean(sd**2)))
+            out[vid][m] = (float(np.mean(b)), max(prior_sd, _FLOOR))
     return dict(out)

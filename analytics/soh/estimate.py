@@ -7,7 +7,7 @@ its reference (``analytics.soh.reference``). Nothing here touches the warehouse.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -33,11 +33,13 @@ __all__ = [
 ]
 
 # (mean, sd) of each method's bias before any fleet calibration, in SoH points:
-# charge counting — BMS SoC recalibration and current-sensor gain systematics (~1 point);
+# charge counting — BMS SoC recalibration systematics (~1 point);
 # OCV — a pack's deviation from the published curve (~1.5 points);
 # BMS values — definitions differ by make (usable vs gross, buffers): wide.
 BIAS_PRIORS: dict[str, tuple[float, float]] = {
-    "charge_counting": (0.0, 1.0),
+    # the current-sensor gain scales every charge balance alike (shared by both methods)
+    "charge_scale": (0.0, 0.6),
+    "charge_counting": (0.0, 0.8),
     "ocv": (0.0, 1.5),
     "bms_soh": (0.0, 5.0),
     "bms_capacity": (0.0, 10.0),
@@ -101,6 +103,7 @@ class VehicleObservations:
     r_ref: float | None
     d0: date | None
     n_days: int
+    r_ref_rel_sd: float = 0.0  # relative standard error of the resistance baseline
 
 
 def vehicle_observations(
@@ -132,11 +135,15 @@ def vehicle_observations(
             .otherwise(pl.col("reason"))
             .alias("reason"),
         )
-    r_ref = _resistance_reference(obs)
+    r_base = _resistance_reference(obs)
+    r_ref = r_base[0] if r_base else None
     obs = _with_soh_columns(obs, ref_ah, r_ref)
     d0 = wide["ts"].min().date()  # type: ignore[union-attr]
     d1 = wide["ts"].max().date()  # type: ignore[union-attr]
-    return VehicleObservations(ref, obs, reference, ref_ah, r_ref, d0, (d1 - d0).days + 1)
+    r_ref_rel_sd = r_base[1] / r_base[0] if r_base else 0.0
+    return VehicleObservations(
+        ref, obs, reference, ref_ah, r_ref, d0, (d1 - d0).days + 1, r_ref_rel_sd
+    )
 
 
 def fuse_vehicle(
@@ -153,7 +160,7 @@ def fuse_vehicle(
     obs, cap_fit = _fuse_capacity(vo.obs, vo.d0, vo.n_days, merged)
     if cap_fit is None:
         return obs, pl.DataFrame(), {}  # nothing kept: no number rather than a made-up one
-    res_fit = _fuse_resistance(obs, vo.d0, vo.n_days)
+    res_fit = _fuse_resistance(obs, vo.d0, vo.n_days, vo.r_ref_rel_sd)
     daily = _daily(
         vo.ref, vo.reference, vo.ref_ah, vo.r_ref, vo.d0, vo.n_days, obs, cap_fit, res_fit, merged
     )
@@ -172,13 +179,16 @@ def soh_for_vehicle(
     return obs, daily
 
 
-def _resistance_reference(obs: pl.DataFrame) -> float | None:
+def _resistance_reference(obs: pl.DataFrame) -> tuple[float, float] | None:
+    """Median resistance of the first 30 days of observations and its standard error."""
     r = obs.filter(pl.col("kept") & (pl.col("method") == "resistance")).sort("ts")
     if r.height < 3:
         return None
     first = r["date"][0]
-    base = r.filter(pl.col("date") < first + timedelta(days=RESISTANCE_BASELINE_DAYS))
-    return float(base["value"].median())  # type: ignore[arg-type]
+    base = r.filter(pl.col("date") < first + timedelta(days=RESISTANCE_BASELINE_DAYS))["value"]
+    med = float(base.median())  # type: ignore[arg-type]
+    mad = float((base - med).abs().median()) * 1.4826  # type: ignore[arg-type]
+    return med, 1.2533 * mad / np.sqrt(base.len())
 
 
 def _with_soh_columns(obs: pl.DataFrame, ref_ah: float | None, r_ref: float | None) -> pl.DataFrame:
@@ -211,6 +221,7 @@ def _fuse_capacity(
         n_days, model=FusionModel(
             bias_prior_mean={m: v[0] for m, v in priors.items()},
             bias_prior_sd={m: v[1] for m, v in priors.items()},
+            shared={"charge_scale": ("charge_counting", "ocv")},
         ),
     )  # fmt: skip
     if fit.outlier.any():
@@ -230,7 +241,7 @@ def _fuse_capacity(
     return obs, fit
 
 
-def _fuse_resistance(obs: pl.DataFrame, d0: date, n_days: int):  # type: ignore[no-untyped-def]
+def _fuse_resistance(obs: pl.DataFrame, d0: date, n_days: int, base_rel_sd: float):  # type: ignore[no-untyped-def]
     sel = obs.filter(
         pl.col("kept") & (pl.col("method") == "resistance") & pl.col("soh_pct").is_finite()
     )
@@ -240,7 +251,7 @@ def _fuse_resistance(obs: pl.DataFrame, d0: date, n_days: int):  # type: ignore[
     model = FusionModel(
         level_sd_per_day=0.05, init_slope=0.0, init_slope_sd=0.05, slope_sd_per_day=0.001
     )
-    return fuse(
+    fit = fuse(
         day,
         sel["soh_pct"].to_numpy(),
         sel["soh_sigma_pct"].to_numpy(),
@@ -249,6 +260,9 @@ def _fuse_resistance(obs: pl.DataFrame, d0: date, n_days: int):  # type: ignore[
         unbiased=frozenset({"resistance"}),
         model=model,
     )
+    # growth is relative to a baseline that is itself measured: add its error
+    base_sd = (1.0 + fit.level / 100.0) * base_rel_sd * 100.0
+    return replace(fit, level_sd=np.hypot(fit.level_sd, base_sd))
 
 
 def _daily(

@@ -36,6 +36,9 @@ class FusionModel:
     init_slope_sd: float = 0.01
     bias_prior_sd: dict[str, float] = field(default_factory=dict)
     bias_prior_mean: dict[str, float] = field(default_factory=dict)
+    # bias terms shared by several methods (e.g. a current-sensor gain common to all
+    # charge-balance methods): name -> methods that load on it; priors by name as above
+    shared: dict[str, tuple[str, ...]] = field(default_factory=dict)
     default_bias_sd: float = 3.0
     outlier_sigma: float = 4.0
     rounds: int = 3
@@ -68,17 +71,27 @@ def fuse(
     model = model or FusionModel()
     order = np.argsort(day, kind="stable")
     day, y, sigma, method = day[order], y[order], sigma[order], np.asarray(method)[order]
-    biased = sorted({str(m) for m in method} - set(unbiased))
+    present = {str(m) for m in method}
+    biased = sorted(present - set(unbiased))
+    biased += [g for g, ms in sorted(model.shared.items()) if present & set(ms)]
     col = {m: 2 + i for i, m in enumerate(biased)}
-    idx = np.array([col.get(str(m), -1) for m in method], dtype=np.int64)
-    scale = dict.fromkeys({str(m) for m in method}, 1.0)
+    h = np.zeros((y.size, 2 + len(biased)))
+    h[:, 0] = 1.0
+    for o, m in enumerate(method):
+        m = str(m)
+        if m in col:
+            h[o, col[m]] = 1.0
+        for g, ms in model.shared.items():
+            if m in ms and g in col:
+                h[o, col[g]] = 1.0
+    scale = dict.fromkeys(present, 1.0)
     outlier = np.zeros(y.size, dtype=bool)
     adj = np.array([model.bias_prior_mean.get(str(m), 0.0) for m in method])
     init = float(np.median(y - adj)) if y.size else 100.0
     for _ in range(max(model.rounds, 1)):
         s = sigma * np.array([scale[str(m)] for m in method])
-        xs, ps = _smooth(day, y, s, idx, ~outlier, n_days, len(biased), init, model, biased)
-        fitted = xs[day, 0] + np.where(idx >= 0, xs[day, np.maximum(idx, 0)], 0.0)
+        xs, ps = _smooth(day, y, s, h, ~outlier, n_days, init, model, biased)
+        fitted = np.einsum("ij,ij->i", h, xs[day])
         resid = (y - fitted) / s
         for m in scale:
             sel = (method == m) & ~outlier
@@ -89,8 +102,8 @@ def fuse(
         s = sigma * np.array([scale[str(m)] for m in method])
         outlier = np.abs(y - fitted) / s > model.outlier_sigma
     s = sigma * np.array([scale[str(m)] for m in method])
-    xs, ps = _smooth(day, y, s, idx, ~outlier, n_days, len(biased), init, model, biased)
-    fitted = xs[day, 0] + np.where(idx >= 0, xs[day, np.maximum(idx, 0)], 0.0)
+    xs, ps = _smooth(day, y, s, h, ~outlier, n_days, init, model, biased)
+    fitted = np.einsum("ij,ij->i", h, xs[day])
     bias = {m: (float(xs[-1, c]), float(np.sqrt(ps[-1, c, c]))) for m, c in col.items()}
     back = np.empty_like(order)
     back[order] = np.arange(order.size)
@@ -108,16 +121,15 @@ def _smooth(
     day: np.ndarray,
     y: np.ndarray,
     s: np.ndarray,
-    idx: np.ndarray,
+    hm: np.ndarray,
     use: np.ndarray,
     n_days: int,
-    n_bias: int,
     init: float,
     model: FusionModel,
     biased: list[str],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Kalman filter over days, then Rauch-Tung-Striebel smoother; returns means and covs."""
-    k = 2 + n_bias
+    k = hm.shape[1]
     f = np.eye(k)
     f[0, 1] = 1.0
     q = np.zeros((k, k))
@@ -144,10 +156,7 @@ def _smooth(
         for o in range(bounds[d], bounds[d + 1]):
             if not use[o]:
                 continue
-            h = np.zeros(k)
-            h[0] = 1.0
-            if idx[o] >= 0:
-                h[idx[o]] = 1.0
+            h = hm[o]
             ph = p @ h
             innov_var = h @ ph + s[o] ** 2
             gain = ph / innov_var

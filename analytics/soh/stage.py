@@ -42,7 +42,7 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
     meta = {r["vehicle_id"]: r for r in wh.sql("SELECT * FROM vehicles").iter_rows(named=True)}
     # pass 1: observations and a first fusion with default priors
     prepared: list[VehicleObservations] = []
-    fits: list[tuple[str, int, dict[str, tuple[float, float]]]] = []
+    fits: list[tuple[str, str, int, dict[str, tuple[float, float]]]] = []
     for vid in ids:
         ref = vehicle_reference(vid, meta.get(vid))
         long = read_signals(wh, vid)
@@ -57,7 +57,7 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
                 pl.col("kept") & pl.col("method").is_in(["charge_counting", "ocv"])
             ).height
         )
-        fits.append((_group(meta.get(vid)), n_phys, biases))
+        fits.append((vid, _group(meta.get(vid)), n_phys, biases))
     # pass 2: BMS values calibrated on the fleet, per make and model
     priors = bms_bias_priors(fits)
     n_obs = n_kept = n_days = 0
@@ -65,7 +65,7 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
     no_estimate: list[str] = []
     for vo in prepared:
         vid = vo.ref.vehicle_id
-        obs, daily, _ = fuse_vehicle(vo, priors.get(_group(meta.get(vid))))
+        obs, daily, _ = fuse_vehicle(vo, priors.get(vid))
         replace_vehicle_rows(wh, "soh_observations", [vid], obs)
         replace_vehicle_rows(wh, "soh", [vid], daily)
         n_obs += obs.height
