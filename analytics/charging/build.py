@@ -14,15 +14,17 @@ import polars as pl
 
 from analytics.charging.detail import DETAIL_KEYS, session_detail
 from analytics.charging.location import assign_locations
-from analytics.charging.plug import assign_plug_windows, plug_intervals
+from analytics.charging.plug import assign_plug_windows, plug_evidence, plug_intervals
 from analytics.charging.timeutil import UTC_US, utc
 
 __all__ = [
     "DC_POWER_KW",
     "DEFAULT_EFFICIENCY",
+    "MIN_ENERGY_KWH",
     "VehicleInputs",
     "build_charging_sessions",
     "load_vehicle_inputs",
+    "merge_charges",
 ]
 
 DEFAULT_EFFICIENCY = {"AC": 0.90, "DC": 0.95}
@@ -48,51 +50,146 @@ class VehicleInputs:
 
     vehicle_id: str
     charges: pl.DataFrame  # sessions rows with kind = 'charge'
-    plug_edges: pl.DataFrame  # ts, prev_ts, plugged, is_last (may be empty)
+    cable: pl.DataFrame  # ts, value of the cable-connected signal (may be empty)
+    drives: pl.DataFrame  # start_ts, end_ts of drive sessions (may be empty)
     samples: pl.DataFrame  # session_id, ts, signal (catalog key), value
 
+    def windows(self) -> pl.DataFrame:
+        """Per charge: session_id, plug_group, plug_in_ts, plug_out_ts, plug_flags."""
+        charges = self.charges.select("session_id", "start_ts", "end_ts")
+        evidence = plug_evidence(self.cable, self.drives, charges)
+        return assign_plug_windows(charges, plug_intervals(evidence))
 
-def _num(frame: pl.DataFrame, name: str) -> pl.Expr:
-    return pl.col(name).cast(pl.Float64) if name in frame.columns else pl.lit(None, pl.Float64)
+    def merged(self) -> pl.DataFrame:
+        """One row per plug-in: the charges of a plug group combined (id of the first)."""
+        return merge_charges(utc(self.charges, *_TS), self.windows())
 
 
-def _str(frame: pl.DataFrame, name: str) -> pl.Expr:
-    return pl.col(name).cast(pl.String) if name in frame.columns else pl.lit(None, pl.String)
+_TS = ("start_ts", "end_ts", "plug_in_ts", "plug_out_ts")
+
+
+def _first_valid(name: str) -> pl.Expr:
+    return pl.col(name).drop_nulls().first()
+
+
+def merge_charges(charges: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
+    """Combine charge sessions that share one plug-in into one row (contract columns).
+
+    Energies add up; SoC in is the first charge's, SoC out the last's; DC if any part was DC.
+    The sessions-table plug window, if any, is kept as ``s_plug_in``/``s_plug_out``.
+    """
+    w = windows.rename({"plug_in_ts": "plug_in_ts_w", "plug_out_ts": "plug_out_ts_w"})
+    c = charges.join(w, on="session_id", how="left").sort("start_ts")
+    have = set(c.columns)
+    num = lambda n: pl.col(n).cast(pl.Float64) if n in have else pl.lit(None, pl.Float64)  # noqa: E731
+    ts = lambda n: pl.col(n) if n in have else pl.lit(None, UTC_US)  # noqa: E731
+    c = c.with_columns(
+        _type=pl.col("charge_type").cast(pl.String).str.to_uppercase()
+        if "charge_type" in have
+        else pl.lit(None, pl.String),
+        _flags=pl.col("flags").cast(pl.String) if "flags" in have else pl.lit(None, pl.String),
+        **{
+            n: num(n)
+            for n in (
+                "energy_in_kwh",
+                "grid_energy_kwh",
+                "soc_start_pct",
+                "soc_end_pct",
+                "power_level_kw",
+                "peak_power_kw",
+                "charge_limit_pct",
+                "battery_temp_min_c",
+                "battery_temp_mean_c",
+                "battery_temp_max_c",
+                "ambient_temp_c",
+                "latitude",
+                "longitude",
+            )
+        },
+        s_plug_in=ts("plug_in_ts"),
+        s_plug_out=ts("plug_out_ts"),
+    )
+    sum_or_null = lambda n: pl.when(pl.col(n).is_not_null().any()).then(pl.col(n).sum())  # noqa: E731
+    return (
+        c.group_by("plug_group", maintain_order=True)
+        .agg(
+            pl.col("start_ts").min(),
+            pl.col("end_ts").max(),
+            sum_or_null("energy_in_kwh"),
+            sum_or_null("grid_energy_kwh"),
+            _first_valid("soc_start_pct"),
+            pl.col("soc_end_pct").drop_nulls().last(),
+            pl.when((pl.col("_type") == "DC").any())
+            .then(pl.lit("DC"))
+            .otherwise(_first_valid("_type"))
+            .alias("charge_type"),
+            pl.col("power_level_kw").max(),
+            pl.col("peak_power_kw").max(),
+            pl.col("charge_limit_pct").drop_nulls().last(),
+            pl.col("battery_temp_min_c").min(),
+            pl.col("battery_temp_mean_c").mean(),
+            pl.col("battery_temp_max_c").max(),
+            pl.col("ambient_temp_c").mean(),
+            _first_valid("latitude"),
+            _first_valid("longitude"),
+            pl.col("_flags")
+            .drop_nulls()
+            .str.split(";")
+            .explode()
+            .drop_nulls()
+            .unique()
+            .sort()
+            .str.join(";")
+            .alias("flags"),
+            pl.col("s_plug_in").min(),
+            pl.col("s_plug_out").max(),
+            pl.col("plug_in_ts_w").first().alias("plug_in_ts"),
+            pl.col("plug_out_ts_w").first().alias("plug_out_ts"),
+            pl.col("plug_flags").first(),
+        )
+        .rename({"plug_group": "session_id"})
+    )
+
+
+MIN_ENERGY_KWH = 0.05
+"""A 'charge' that moved less than this on both sides of the charger is not a charge."""
 
 
 def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
-    """One row per charge session with plug window, energy, power, SoC, limit and location."""
-    ch = utc(inputs.charges, "start_ts", "end_ts", "plug_in_ts", "plug_out_ts")
-    if ch.height == 0:
+    """One row per plug-in with plug window, energy, power, SoC, limit and location.
+
+    Charge sessions sharing one plug-in are merged (flag ``merged_<n>``); sessions that moved
+    less than ``MIN_ENERGY_KWH`` are left out (the stage reports how many).
+    """
+    if inputs.charges.height == 0:
         return pl.DataFrame()
-    windows = assign_plug_windows(ch, plug_intervals(inputs.plug_edges))
+    ch = inputs.merged()
     detail = session_detail(inputs.samples) if inputs.samples.height else None
     base = ch.select(
         pl.col("session_id").cast(pl.String),
         pl.col("start_ts").alias("s_start"),
         pl.col("end_ts").alias("s_end"),
-        _num(ch, "energy_in_kwh").alias("s_pack_kwh"),
-        _str(ch, "charge_type").str.to_uppercase().alias("s_type"),
-        _num(ch, "power_level_kw").alias("s_power_kw"),
-        _num(ch, "peak_power_kw").alias("s_peak_kw"),
-        _num(ch, "soc_start_pct").alias("soc_in_pct"),
-        _num(ch, "soc_end_pct").alias("soc_out_pct"),
-        _num(ch, "charge_limit_pct").alias("s_limit"),
-        _num(ch, "battery_temp_min_c").alias("battery_temp_min_c"),
-        _num(ch, "battery_temp_mean_c").alias("battery_temp_mean_c"),
-        _num(ch, "battery_temp_max_c").alias("battery_temp_max_c"),
-        _num(ch, "ambient_temp_c").alias("ambient_temp_c"),
-        _num(ch, "latitude").alias("s_lat"),
-        _num(ch, "longitude").alias("s_lon"),
-        _str(ch, "flags").alias("s_flags"),
-        _num(ch, "grid_energy_kwh").alias("s_grid_kwh"),
-        (pl.col("plug_in_ts") if "plug_in_ts" in ch.columns else pl.lit(None, UTC_US)).alias(
-            "s_plug_in"
-        ),
-        (pl.col("plug_out_ts") if "plug_out_ts" in ch.columns else pl.lit(None, UTC_US)).alias(
-            "s_plug_out"
-        ),
-    ).join(windows, on="session_id", how="left")
+        pl.col("energy_in_kwh").alias("s_pack_kwh"),
+        pl.col("charge_type").alias("s_type"),
+        pl.col("power_level_kw").alias("s_power_kw"),
+        pl.col("peak_power_kw").alias("s_peak_kw"),
+        pl.col("soc_start_pct").alias("soc_in_pct"),
+        pl.col("soc_end_pct").alias("soc_out_pct"),
+        pl.col("charge_limit_pct").alias("s_limit"),
+        "battery_temp_min_c",
+        "battery_temp_mean_c",
+        "battery_temp_max_c",
+        "ambient_temp_c",
+        pl.col("latitude").alias("s_lat"),
+        pl.col("longitude").alias("s_lon"),
+        pl.col("flags").alias("s_flags"),
+        pl.col("grid_energy_kwh").alias("s_grid_kwh"),
+        "s_plug_in",
+        "s_plug_out",
+        "plug_in_ts",
+        "plug_out_ts",
+        "plug_flags",
+    )
     # No cable signal here, but the sessions stage knew the plug window: use it.
     from_sessions = (
         pl.col("plug_flags").str.contains("no_plug_signal")
@@ -210,6 +307,12 @@ def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
         pl.when(pl.col("activity_source").is_null()).then(pl.lit("no_activity_signal")),
     ).list.drop_nulls()
     base = base.with_columns(flags=flags.list.join(";"), vehicle_id=pl.lit(inputs.vehicle_id))
+    moved = pl.max_horizontal(
+        pl.col("grid_energy_kwh").fill_null(0.0), pl.col("pack_energy_kwh").fill_null(0.0)
+    )
+    base = base.filter(moved >= MIN_ENERGY_KWH)
+    if base.height == 0:
+        return pl.DataFrame()
     base = assign_locations(base)
     base = base.with_columns(session_type=pl.lit(None, pl.String))
     return base.select(CHARGING_SESSION_COLUMNS).sort("plug_in_ts")
@@ -242,16 +345,28 @@ def load_vehicle_inputs(wh, vehicle_id: str) -> VehicleInputs:  # type: ignore[n
 
     cat = load_catalog()
     charges = wh.sql(load_sql("analytics.charging", "charge_sessions.sql"), {"vid": vehicle_id})
-    edges = wh.sql(
-        load_sql("analytics.charging", "plug_edges.sql"),
+    cable = wh.sql(
+        load_sql("analytics.charging", "cable_samples.sql"),
         {"vid": vehicle_id, "signal": cat.path("is_plugged_in")},
     )
+    drives = wh.sql(load_sql("analytics.charging", "drive_sessions.sql"), {"vid": vehicle_id})
+    inputs = VehicleInputs(vehicle_id, charges, cable, drives, pl.DataFrame())
     if charges.height == 0:
-        return VehicleInputs(vehicle_id, charges, edges, pl.DataFrame())
-    windows = assign_plug_windows(charges, plug_intervals(edges)).select(
+        return inputs
+    merged = inputs.merged()
+    # Samples come from our own plug window; the sessions stage's one only stands in when
+    # there is no cable signal (it may span neighbouring charges otherwise).
+    own = ~pl.col("plug_flags").str.contains("no_plug_signal") | pl.col("s_plug_in").is_null()
+    windows = merged.select(
         "session_id",
-        pl.col("plug_in_ts").alias("win_start"),
-        pl.col("plug_out_ts").alias("win_end"),
+        pl.when(own)
+        .then(pl.col("plug_in_ts"))
+        .otherwise(pl.min_horizontal("plug_in_ts", "s_plug_in"))
+        .alias("win_start"),
+        pl.when(own)
+        .then(pl.col("plug_out_ts"))
+        .otherwise(pl.max_horizontal("plug_out_ts", "s_plug_out"))
+        .alias("win_end"),
     )
     path_to_key = {cat.path(k): k for k in DETAIL_KEYS}
     wh.con.register("_charge_windows", windows.to_arrow())
@@ -262,5 +377,5 @@ def load_vehicle_inputs(wh, vehicle_id: str) -> VehicleInputs:  # type: ignore[n
         )
     finally:
         wh.con.unregister("_charge_windows")
-    samples = samples.with_columns(pl.col("signal").replace_strict(path_to_key))
-    return VehicleInputs(vehicle_id, charges, edges, samples)
+    inputs.samples = samples.with_columns(pl.col("signal").replace_strict(path_to_key))
+    return inputs

@@ -42,7 +42,7 @@ def _by_session(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _activity(samples: pl.DataFrame) -> pl.DataFrame:
-    """Charge start/end and active seconds from the best charging indicator per session."""
+    """Charge start/end and active seconds from the finest charging indicator per session."""
     ind = samples.filter(pl.col("signal").is_in(list(_RANK))).with_columns(
         rank=pl.col("signal").replace_strict(_RANK, return_dtype=pl.Int8),
         on=pl.when(pl.col("signal") == "is_charging")
@@ -61,7 +61,20 @@ def _activity(samples: pl.DataFrame) -> pl.DataFrame:
                 "activity_source": pl.String,
             }
         )
-    ind = ind.filter(pl.col("rank") == pl.col("rank").min().over("session_id"))
+    # The finest-sampled indicator wins (ties: the explicit flag, then charger power).
+    ind = ind.sort("session_id", "signal", "ts").with_columns(
+        dt_med=pl.col("ts")
+        .diff()
+        .over("session_id", "signal")
+        .dt.total_microseconds()
+        .median()
+        .over("session_id", "signal")
+        .fill_null(float("inf"))
+    )
+    best = ind.group_by("session_id").agg(
+        pl.col("rank").sort_by("dt_med", "rank").first().alias("best")
+    )
+    ind = ind.join(best, on="session_id").filter(pl.col("rank") == pl.col("best"))
     ind = _by_session(ind)
     dt_next = (pl.col("ts").shift(-1).over("session_id") - pl.col("ts")).dt.total_microseconds()
     dt_prev = (pl.col("ts") - pl.col("ts").shift(1).over("session_id")).dt.total_microseconds()

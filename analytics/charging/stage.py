@@ -122,9 +122,11 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
     started = datetime.now(UTC)
     vids = _charge_vehicles(wh, vehicles)
     soc_path = load_catalog().path("soc_bms_pct")
-    n_sessions = n_flex = n_skipped = 0
+    n_sessions = n_flex = n_skipped = n_charges = 0
     for vid in vids:
-        cs = build_charging_sessions(load_vehicle_inputs(wh, vid))
+        inputs = load_vehicle_inputs(wh, vid)
+        n_charges += inputs.charges.height
+        cs = build_charging_sessions(inputs)
         if cs.height:
             cs = classify_sessions(cs)
         n_sessions += replace_vehicle_rows(
@@ -142,6 +144,7 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
         )
     summary: dict[str, Any] = {
         "vehicles": len(vids),
+        "charge_sessions_read": n_charges,
         "charging_sessions": n_sessions,
         "flexibility_hours": n_flex,
         "sessions_without_energy_or_power": n_skipped,

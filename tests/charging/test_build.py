@@ -10,8 +10,8 @@ from analytics.charging.build import VehicleInputs, build_charging_sessions
 from analytics.charging.timeutil import UTC_US
 
 T = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday
-EDGES = pl.DataFrame(schema={"ts": UTC_US, "prev_ts": UTC_US, "plugged": pl.Boolean,
-                             "is_last": pl.Boolean})  # fmt: skip
+CABLE = pl.DataFrame(schema={"ts": UTC_US, "value": pl.Float64})
+DRIVES = pl.DataFrame(schema={"start_ts": UTC_US, "end_ts": UTC_US})
 SAMPLES = pl.DataFrame(schema={"session_id": pl.String, "ts": UTC_US, "signal": pl.String,
                                "value": pl.Float64})  # fmt: skip
 
@@ -36,7 +36,9 @@ def _charges(starts_h, hours, charge_type=None, **extra):
 
 
 def test_sessions_only_estimates_grid_energy_and_says_so():
-    out = build_charging_sessions(VehicleInputs("v", _charges([1.0], [2.0]), EDGES, SAMPLES))
+    out = build_charging_sessions(
+        VehicleInputs("v", _charges([1.0], [2.0]), CABLE, DRIVES, SAMPLES)
+    )
     row = out.row(0, named=True)
     assert row["grid_energy_method"] == "pack_over_efficiency"
     assert abs(row["grid_energy_kwh"] - 10.0) < 1e-9  # 9 kWh / 0.90 (AC)
@@ -53,7 +55,7 @@ def test_plug_window_from_sessions_when_no_cable_signal():
         [20.0], [2.0],
         plug_in_ts=[T + timedelta(hours=19)], plug_out_ts=[T + timedelta(hours=31)],
     )  # fmt: skip
-    row = build_charging_sessions(VehicleInputs("v", ch, EDGES, SAMPLES)).row(0, named=True)
+    row = build_charging_sessions(VehicleInputs("v", ch, CABLE, DRIVES, SAMPLES)).row(0, named=True)
     assert row["plug_in_ts"] == T + timedelta(hours=19)
     assert row["plug_out_ts"] == T + timedelta(hours=31)
     assert "plug_from_sessions" in row["flags"]
@@ -64,7 +66,7 @@ def test_locations_from_time_patterns_without_coordinates():
     # overnight AC (home), weekday morning to afternoon AC (work), a DC stop (public)
     ch = _charges([18.0, 24 + 8.0, 48 + 12.0], [12.0, 7.0, 0.5])
     ch = ch.with_columns(charge_type=pl.Series(["AC", "AC", "DC"]))
-    out = build_charging_sessions(VehicleInputs("v", ch, EDGES, SAMPLES)).sort("plug_in_ts")
+    out = build_charging_sessions(VehicleInputs("v", ch, CABLE, DRIVES, SAMPLES)).sort("plug_in_ts")
     assert out["location"].to_list() == ["home", "work", "public"]
     assert (out["location_method"] == "pattern").all()
     assert out["utc_offset_h"][0] == 0.0
@@ -72,6 +74,6 @@ def test_locations_from_time_patterns_without_coordinates():
 
 def test_power_level_decides_dc_when_type_is_missing():
     ch = _charges([10.0], [0.5], power_level_kw=[120.0])
-    row = build_charging_sessions(VehicleInputs("v", ch, EDGES, SAMPLES)).row(0, named=True)
+    row = build_charging_sessions(VehicleInputs("v", ch, CABLE, DRIVES, SAMPLES)).row(0, named=True)
     assert row["charge_type"] == "DC"
     assert abs(row["grid_energy_kwh"] - 9.0 / 0.95) < 1e-9
