@@ -11,13 +11,14 @@ by one batch.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["parquet_summary"]
+__all__ = ["batches_summary", "parquet_summary"]
 
 _BATCH = 1 << 20
 _EARLIEST_US = int(datetime(2000, 1, 1, tzinfo=UTC).timestamp() * 1_000_000)
@@ -70,55 +71,83 @@ def parquet_summary(
         ):
             return None
         cols = ["signal", "ts", "value"] + (["vehicle_id"] if has_vehicle else [])
-        acc: dict[tuple[str, str], list] = {}
-        for batch in pf.iter_batches(batch_size=_BATCH, columns=cols):
-            if any(batch.column(c).null_count for c in cols if c != "vehicle_id"):
-                return None
-            ts = _times_us(batch.column("ts"), ts_type)
-            value = batch.column("value").cast(pa.float64()).to_numpy(zero_copy_only=False)
-            if ts is None or ts.min() < _EARLIEST_US or not np.isfinite(value).all():
-                return None
-            s_idx, s_names = _local_codes(batch.column("signal"))
-            if has_vehicle:
-                vcol = batch.column("vehicle_id")
-                if vcol.null_count and vehicle_id is None:
-                    return None
-                if vcol.null_count:
-                    vcol = vcol.cast(pa.string()).fill_null(vehicle_id)
-                v_idx, v_names = _local_codes(vcol)
-            else:
-                if vehicle_id is None:
-                    return None
-                v_idx, v_names = np.zeros(len(ts), dtype=np.int64), [vehicle_id]
-            if "" in v_names or "" in s_names:
-                return None
-            key = v_idx.astype(np.int64) * len(s_names) + s_idx
-            if key.max() < 32_767:
-                key = key.astype(np.int16)  # numpy sorts 16-bit keys by radix
-            order = np.argsort(key, kind="stable")
-            k, t, v = key[order], ts[order], value[order]
-            same = k[1:] == k[:-1]
-            if np.any((np.diff(t) <= 0) & same):
-                return None
-            starts = np.flatnonzero(np.r_[True, ~same])
-            ends = np.r_[starts[1:], len(k)] - 1
-            vmin = np.minimum.reduceat(v, starts)
-            vmax = np.maximum.reduceat(v, starts)
-            for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
-                kk = int(k[a])
-                name = (v_names[kk // len(s_names)], s_names[kk % len(s_names)])
-                prev = acc.get(name)
-                if prev is None:
-                    acc[name] = [b - a + 1, vmin[i], vmax[i], int(t[a]), int(t[b])]
-                    continue
-                if t[a] <= prev[4]:
-                    return None
-                prev[0] += b - a + 1
-                prev[1], prev[2] = min(prev[1], vmin[i]), max(prev[2], vmax[i])
-                prev[4] = int(t[b])
-        return [
-            (veh, sig, "", int(n), 0, 0, float(lo), float(hi), _iso(t0), _iso(t1))
-            for (veh, sig), (n, lo, hi, t0, t1) in acc.items()
-        ]
+        return batches_summary(pf.iter_batches(batch_size=_BATCH, columns=cols), vehicle_id)
     except Exception:  # unreadable here: the exact passes in DuckDB decide
         return None
+
+
+def batches_summary(batches: Iterable[Any], vehicle_id: str | None) -> list[tuple[Any, ...]] | None:
+    """:func:`parquet_summary` over Arrow record batches ``signal, ts, value[, vehicle_id]``."""
+    import pyarrow as pa
+
+    acc: dict[tuple[str, str], list] = {}
+    for batch in batches:
+        names = batch.schema.names
+        has_vehicle = "vehicle_id" in names
+        if any(batch.column(c).null_count for c in ("signal", "ts", "value")):
+            return None
+        ts = _times_us(batch.column("ts"), batch.schema.field("ts").type)
+        value = batch.column("value").cast(pa.float64()).to_numpy(zero_copy_only=False)
+        if ts is None or len(ts) == 0:
+            if ts is None:
+                return None
+            continue
+        if ts.min() < _EARLIEST_US or not np.isfinite(value).all():
+            return None
+        s_idx, s_names = _local_codes(batch.column("signal"))
+        if has_vehicle:
+            vcol = batch.column("vehicle_id")
+            if vcol.null_count:
+                if vehicle_id is None:
+                    return None
+                vcol = vcol.cast(pa.string()).fill_null(vehicle_id)
+            v_idx, v_names = _local_codes(vcol)
+        else:
+            if vehicle_id is None:
+                return None
+            v_idx, v_names = np.zeros(len(ts), dtype=np.int64), [vehicle_id]
+        if "" in v_names or "" in s_names:
+            return None
+        if not _accumulate(acc, v_idx, v_names, s_idx, s_names, ts, value):
+            return None
+    return [
+        (veh, sig, "", int(n), 0, 0, float(lo), float(hi), _iso(t0), _iso(t1))
+        for (veh, sig), (n, lo, hi, t0, t1) in acc.items()
+    ]
+
+
+def _accumulate(
+    acc: dict,
+    v_idx: np.ndarray,
+    v_names: list,
+    s_idx: np.ndarray,
+    s_names: list,
+    ts: np.ndarray,
+    value: np.ndarray,
+) -> bool:
+    """Add one batch to the per-series summary; False when a series is not strictly increasing."""
+    key = v_idx.astype(np.int64) * len(s_names) + s_idx
+    if key.max() < 32_767:
+        key = key.astype(np.int16)  # numpy sorts 16-bit keys by radix
+    order = np.argsort(key, kind="stable")
+    k, t, v = key[order], ts[order], value[order]
+    same = k[1:] == k[:-1]
+    if np.any((np.diff(t) <= 0) & same):
+        return False
+    starts = np.flatnonzero(np.r_[True, ~same])
+    ends = np.r_[starts[1:], len(k)] - 1
+    vmin = np.minimum.reduceat(v, starts)
+    vmax = np.maximum.reduceat(v, starts)
+    for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        kk = int(k[a])
+        name = (v_names[kk // len(s_names)], s_names[kk % len(s_names)])
+        prev = acc.get(name)
+        if prev is None:
+            acc[name] = [b - a + 1, vmin[i], vmax[i], int(t[a]), int(t[b])]
+            continue
+        if t[a] <= prev[4]:
+            return False
+        prev[0] += b - a + 1
+        prev[1], prev[2] = min(prev[1], vmin[i]), max(prev[2], vmax[i])
+        prev[4] = int(t[b])
+    return True

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from analytics.errors import FormatError
 from analytics.ingest.base import ReadContext, SqlChunk, strip_gz
+from analytics.ingest.exports.keycheck import batches_summary
 from analytics.ingest.exports.tabular import (
     count_rejects,
     csv_header,
@@ -53,9 +54,12 @@ def long_select(columns: dict[str, str], ctx: ReadContext, path: Path, *, trim: 
         f"{value} AS value",
     ]
     if columns["ts"].upper() not in _TYPED_TS:
-        parts.append("CAST(ts AS VARCHAR) AS ts_raw")
+        parts.append(
+            f"CASE WHEN ({parts[1].rsplit(' AS ts', 1)[0]}) IS NULL "
+            "THEN CAST(ts AS VARCHAR) END AS ts_raw"
+        )
     if not numeric:
-        parts.append("CAST(value AS VARCHAR) AS value_raw")
+        parts.append(f"CASE WHEN ({value}) IS NULL THEN CAST(value AS VARCHAR) END AS value_raw")
     if "unit" in columns:
         parts.append(f"nullif(trim(CAST({quote_ident('unit')} AS VARCHAR)), '') AS unit")
     return ", ".join(parts)
@@ -86,7 +90,17 @@ class LongCsvReader:
         rows = ctx.con.execute("SELECT count(*) FROM _ingest_long").fetchone()[0]
         ctx.records_read += int(rows) + rejected
         ctx.records_skipped += rejected
-        yield SqlChunk("SELECT * FROM _ingest_long")
+        groups = None
+        if "unit" not in columns:
+            reader = ctx.con.sql(
+                "SELECT signal, ts, value, vehicle_id FROM _ingest_long"
+            ).to_arrow_reader(1 << 20)
+            groups = batches_summary(reader, ctx.vehicle_id)
+        yield SqlChunk(
+            "SELECT * FROM _ingest_long",
+            unique_keys=True if groups is not None else None,
+            groups=groups,
+        )
 
 
 READER = LongCsvReader()

@@ -70,9 +70,10 @@ def ts_expr(col: str, dtype: str, *, fmt: str | None = None, timezone: str | Non
     naive = f"(TRY_CAST(trim({c}) AS TIMESTAMP) AT TIME ZONE $tz)" if timezone else "NULL"
     return _plausible(
         f"""CASE
+            WHEN suffix({c}, 'Z') THEN TRY_CAST({c} AS TIMESTAMPTZ)
             WHEN regexp_full_match(trim({c}), '-?[0-9]{{1,15}}')
                 THEN epoch_ms(TRY_CAST(trim({c}) AS BIGINT)) AT TIME ZONE 'UTC'
-            WHEN {c} LIKE '%Z' OR {c} LIKE '%z' OR regexp_matches({c}, '{_OFFSET_RE}')
+            WHEN regexp_matches(trim({c}), '(?i)z$|{_OFFSET_RE}')
                 THEN TRY_CAST(trim({c}) AS TIMESTAMPTZ)
             ELSE {naive} END"""
     )
