@@ -87,7 +87,7 @@ class LongCsvReader:
             f"CREATE OR REPLACE TEMP TABLE _ingest_long AS SELECT {select} FROM {rel}", params
         )
         rejected = count_rejects(ctx)
-        rows = ctx.con.execute("SELECT count(*) FROM _ingest_long").fetchone()[0]
+        rows = ctx.con.execute("SELECT count(*) FROM _ingest_long").fetchall()[0][0]
         ctx.records_read += int(rows) + rejected
         ctx.records_skipped += rejected
         groups = None
