@@ -17,7 +17,8 @@ import polars as pl
 from analytics.can.formats.common import (
     ChannelTable,
     ParseStats,
-    binary_to_matrix,
+    hex_to_matrix,
+    hex_to_valid,
     iter_text_blocks,
 )
 from analytics.can.frames import Frames
@@ -25,8 +26,6 @@ from analytics.can.reader import CanLogReader
 
 __all__ = ["READER", "detect", "iter_frames"]
 
-_LINE = r"^\((\d+)\.(\d+)\)$"
-_FRAME = r"^([0-9A-Fa-f]{3}|[0-9A-Fa-f]{8})#(R[0-9A-Fa-f]?|#[0-9A-Fa-f](?:[0-9A-Fa-f]{2})*|(?:[0-9A-Fa-f]{2})*)$"
 _CAN_ERR_FLAG = 0x20000000
 
 
@@ -58,7 +57,7 @@ def _parse_block(block: bytes, line0: int, chans: ChannelTable, stats: ParseStat
             new_columns=["t", "ch", "f", "d"],
             schema_overrides={"t": pl.String, "ch": pl.String, "f": pl.String, "d": pl.String},
         )
-        if block.strip()
+        if len(block) > 1
         else pl.DataFrame()
     )
     if df.height == 0:
@@ -66,14 +65,35 @@ def _parse_block(block: bytes, line0: int, chans: ChannelTable, stats: ParseStat
     for c in ("ch", "f", "d"):
         if c not in df.columns:
             df = df.with_columns(pl.lit(None, pl.String).alias(c))
-    df = df.with_row_index("row").with_columns(
-        pl.col("t").str.extract_groups(_LINE).alias("tg"),
-        pl.col("f").str.extract_groups(_FRAME).alias("fg"),
+    dot = pl.col("t").str.find(".", literal=True)
+    hsh = pl.col("f").str.find("#", literal=True)
+    df = df.with_row_index("row").with_columns(dot.alias("dot"), hsh.alias("hsh"))
+    df = df.with_columns(
+        pl.col("t").str.slice(1, pl.col("dot") - 1).cast(pl.Int64, strict=False).alias("sec"),
+        pl.col("t").str.slice(pl.col("dot") + 1).str.strip_suffix(")").alias("frac"),
+        pl.col("f").str.slice(0, pl.col("hsh")).alias("id"),
+        pl.col("f").str.slice(pl.col("hsh") + 1).alias("body"),
+    ).with_columns(
+        pl.col("id").str.to_integer(base=16, strict=False).cast(pl.UInt32).alias("idv"),
+        pl.col("id").str.len_bytes().alias("idlen"),
+        pl.col("body").str.starts_with("R").alias("rtr"),
+        pl.col("body").str.starts_with("#").alias("fd"),
+    )
+    hexpart = pl.when(pl.col("fd")).then(pl.col("body").str.slice(2)).otherwise(pl.col("body"))
+    df = df.with_columns(
+        pl.when(pl.col("rtr")).then(pl.lit("")).otherwise(hexpart).alias("hex"),
+        pl.col("frac").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int64, strict=False).alias("us"),
     )
     ok = (
-        pl.col("tg").struct.field("1").is_not_null()
-        & pl.col("fg").struct.field("1").is_not_null()
+        pl.col("t").str.starts_with("(")
+        & pl.col("t").str.ends_with(")")
+        & pl.col("sec").is_not_null()
+        & pl.col("us").is_not_null()
         & pl.col("ch").is_not_null()
+        & pl.col("idv").is_not_null()
+        & pl.col("idlen").is_in([3, 8])
+        & pl.col("hex").is_not_null()
+        & (pl.col("hex").str.len_bytes() % 2 == 0)
         & (pl.col("d").is_null() | pl.col("d").is_in(["R", "T"]))
     )
     bad = df.filter(~ok)
@@ -87,41 +107,29 @@ def _parse_block(block: bytes, line0: int, chans: ChannelTable, stats: ParseStat
             f"line {line0 + first['row']}",
             severity="warning",
         )
-    df = df.filter(ok).select(
-        pl.col("tg").struct.field("1").alias("sec"),
-        pl.col("tg").struct.field("2").alias("frac"),
-        "ch",
-        pl.col("fg").struct.field("1").alias("id"),
-        pl.col("fg").struct.field("2").alias("body"),
+    df = df.filter(ok)
+    if df.height == 0:
+        return None
+    err = (pl.col("idv") & _CAN_ERR_FLAG != 0) & (pl.col("idlen") == 8)
+    n_err = df.filter(err).height
+    stats.skip("error_frame", n_err)
+    stats.skip("remote_frame", df.filter(pl.col("rtr") & ~err).height)
+    df = df.filter(~pl.col("rtr") & ~err).with_columns(
+        (pl.col("sec") * 1_000_000 + pl.col("us")).alias("ts_us"),
+        (pl.col("idlen") == 8).alias("ext"),
     )
     if df.height == 0:
         return None
-    df = df.with_columns(
-        pl.col("id").str.to_integer(base=16).cast(pl.UInt32).alias("idv"),
-        (pl.col("id").str.len_chars() == 8).alias("ext"),
-        pl.col("body").str.starts_with("R").alias("rtr"),
-        pl.col("body").str.starts_with("#").alias("fd"),
-    )
-    err = (pl.col("idv") & _CAN_ERR_FLAG) != 0
-    n_err = df.filter(err & pl.col("ext")).height
-    if n_err:
-        stats.skip("error_frame", n_err, None, None)
-    n_rtr = df.filter(pl.col("rtr") & ~(err & pl.col("ext"))).height
-    if n_rtr:
-        stats.skip("remote_frame", n_rtr, None, None)
-    df = df.filter(~pl.col("rtr") & ~(err & pl.col("ext")))
-    if df.height == 0:
-        return None
-    frac = pl.col("frac").str.slice(0, 6).str.pad_end(6, "0")
-    df = df.with_columns(
-        (pl.col("sec").cast(pl.Int64) * 1_000_000 + frac.cast(pl.Int64)).alias("ts_us"),
-        pl.when(pl.col("fd"))
-        .then(pl.col("body").str.slice(2))
-        .otherwise(pl.col("body"))
-        .str.decode("hex")
-        .alias("payload"),
-    )
-    data, lengths = binary_to_matrix(df["payload"])
+    data, lengths = hex_to_matrix(pl.col("hex"), df)
+    if data is None:  # a non-hex character in some payload
+        valid = pl.Series(hex_to_valid(df["hex"]))
+        first = df.filter(~valid).row(0, named=True)
+        text = " ".join(str(first[c]) for c in ("t", "ch", "f") if first[c] is not None)
+        stats.skip(
+            "malformed_line", int((~valid).sum()), text[:200], f"line {line0 + first['row']}"
+        )
+        df = df.filter(valid)
+        data, lengths = hex_to_matrix(pl.col("hex"), df)
     return chans.frames(
         df["ts_us"].to_numpy(),
         chans.codes(df["ch"]),

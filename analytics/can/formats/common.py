@@ -19,6 +19,8 @@ __all__ = [
     "ChannelTable",
     "ParseStats",
     "binary_to_matrix",
+    "hex_to_matrix",
+    "hex_to_valid",
     "iter_text_blocks",
     "open_binary",
 ]
@@ -62,6 +64,26 @@ def iter_text_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[tup
             line_no += block.count(b"\n")
 
 
+def hex_to_matrix(hex_expr: pl.Expr, df: pl.DataFrame) -> tuple[np.ndarray | None, np.ndarray]:
+    """Hex payload strings to a ``(n, width)`` matrix: pad to one width, decode, reshape.
+
+    Padding in polars keeps the byte copy a single reshape instead of a scatter.
+    """
+    h = df.select(hex_expr.alias("h"), hex_expr.str.len_bytes().alias("n"))
+    lengths = (h["n"].to_numpy() // 2).astype(np.int64)
+    width = max(8, int(lengths.max()) if lengths.size else 8)
+    width = 8 if width <= 8 else (64 if width > 32 else (32 if width > 16 else 16))
+    padded = h.select(pl.col("h").str.pad_end(2 * width, "0").str.decode("hex", strict=False))
+    if padded["h"].null_count():
+        return None, lengths.astype(np.uint8)
+    return binary_to_matrix(padded["h"], width)[0], lengths.astype(np.uint8)
+
+
+def hex_to_valid(hex_col: pl.Series) -> np.ndarray:
+    """True where a hex string decodes."""
+    return hex_col.str.decode("hex", strict=False).is_not_null().to_numpy()
+
+
 def binary_to_matrix(col: pl.Series, width: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A polars Binary column to a zero-padded ``(n, width)`` uint8 matrix plus lengths."""
     arr = col.to_arrow()
@@ -74,6 +96,9 @@ def binary_to_matrix(col: pl.Series, width: int | None = None) -> tuple[np.ndarr
     lengths = np.diff(offsets)
     w = width or max(8, int(lengths.max()) if n else 8)
     lengths = np.minimum(lengths, w)
+    if n and data_buf is not None and lengths.min() == lengths.max() == w:
+        flat = np.frombuffer(data_buf, dtype=np.uint8, count=n * w, offset=int(offsets[0]))
+        return flat.reshape(n, w).copy(), lengths.astype(np.uint8)
     out = np.zeros((n, w), np.uint8)
     if n and data_buf is not None:
         flat = np.frombuffer(data_buf, dtype=np.uint8)
