@@ -38,6 +38,7 @@ class CutConfig:
     moving_speed_kmh: float = 2.0
     charging_power_kw: float = 0.3
     charging_current_a: float = 1.0
+    held_flag_current_a: float = 0.3  # a held charging flag needs at least this inflow
     max_gap_s: float = 600.0  # a gap longer than this splits an active run
     min_stop_s: float = 300.0  # stops shorter than this stay inside the drive
     min_drive_s: float = 60.0
@@ -82,18 +83,29 @@ def classify_rows(wide: pl.DataFrame, cfg: CutConfig) -> np.ndarray:
         cur < -cfg.charging_current_a,
         np.nan_to_num(pw, nan=0.0) < -300.0,
     )
+    reported = (
+        wide["is_charging_reported"].to_numpy()
+        if "is_charging_reported" in wide.columns
+        else np.isfinite(is_chg)
+    )
+    # a held (not re-reported) charging flag counts only while current still flows in
+    tail_in = np.nan_to_num(cur, nan=0.0) < -cfg.held_flag_current_a  # CV tail still flows in
+    flag = np.where(reported | ~np.isfinite(cur), is_chg > 0.5, (is_chg > 0.5) & tail_in)
     charging = np.where(
         np.isfinite(is_chg),
-        is_chg > 0.5,
+        flag,
         np.where(
             np.isfinite(chg_pw),
             chg_pw > cfg.charging_power_kw,
             np.where(inlet >= 0, inlet > cfg.charging_current_a, flow_in & ~moving),
         ),
     )
+    # a reported speed decides; without one, a charging flag beats an odometer step (an
+    # odometer reported late or quantised can jump while the car stands at a charger)
+    speed_moving = np.isfinite(speed) & (speed > cfg.moving_speed_kmh)
     kind = np.full(n, PARK, dtype=np.int8)
     kind[moving] = DRIVE
-    kind[charging & ~moving] = CHARGE
+    kind[charging & ~speed_moving] = CHARGE
     return kind
 
 

@@ -113,7 +113,8 @@ def wide_frame(long: pl.DataFrame, *, hold_gap_s: float = 900.0) -> pl.DataFrame
     Duplicate (ts, signal) pairs are averaged. Slow signals are held forward within a
     stretch of logging whose consecutive rows are at most ``hold_gap_s`` apart; fast signals
     (current, voltage, power, speed) are held only to the next row. The result is sorted by
-    ``ts`` and has a ``stretch`` column numbering the stretches.
+    ``ts`` and has a ``stretch`` column numbering the stretches and an
+    ``is_charging_reported`` column (the charging flag was reported on that row, not held).
     """
     mapping = path_to_key()
     frame = long.select("ts", "signal", pl.col("value").cast(pl.Float64))
@@ -133,6 +134,8 @@ def wide_frame(long: pl.DataFrame, *, hold_gap_s: float = 900.0) -> pl.DataFrame
         ((gap > hold_gap_s).fill_null(False).cum_sum()).cast(pl.Int32).alias("stretch")
     )
     fast = [k for k in KEYS if k not in HOLD_KEYS and k not in COUNTER_KEYS]
+    # remember where the charging flag was reported, not held: a held flag is stale evidence
+    wide = wide.with_columns(pl.col("is_charging").is_not_null().alias("is_charging_reported"))
     return wide.with_columns(
         [pl.col(k).forward_fill().over("stretch") for k in HOLD_KEYS]
         + [pl.col(k).forward_fill(limit=1).over("stretch") for k in fast]
