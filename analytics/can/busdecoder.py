@@ -159,7 +159,10 @@ class BusDecoder:
                     self.unknown[(chan, int(key))] += idx.size
                     self.skipped += idx.size
                     continue
-                dec = decode_message(plan, frames.data[idx], frames.length[idx])
+                w = min(frames.data.shape[1], max(8, (plan.length + 7) // 8 * 8))
+                dec = decode_message(
+                    plan, np.take(frames.data[:, :w], idx, axis=0), frames.length[idx]
+                )
                 self._count(plan, dec)
                 yield chan, idx, dec
 

@@ -22,7 +22,8 @@ def dlc_to_length(dlc: np.ndarray, fd: np.ndarray | bool) -> np.ndarray:
 
 @dataclass
 class Frames:
-    """Columns of ``n`` frames; ``data`` is ``(n, width)`` uint8, bytes past ``length`` are 0.
+    """Columns of ``n`` frames; ``data`` is ``(n, width)`` uint8 (bytes past ``length`` are
+    never read: text formats leave them 0, MF4 whatever the logger stored).
 
     ``channel`` indexes ``channels`` (the names as the log spells them: ``can0``, ``1``...).
     ``ts_us`` is UTC epoch microseconds.
