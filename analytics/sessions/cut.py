@@ -134,7 +134,12 @@ def assign_sessions(wide: pl.DataFrame, cfg: CutConfig | None = None) -> Session
     plugged = wide["is_plugged_in"].fill_null(np.nan).to_numpy().astype(float)
     gap_before = np.diff(t_s, prepend=t_s[0]) > cfg.max_gap_s
 
-    # 1. drop blips: very short drives and charges become parking.
+    # 1. short stops inside a drive are part of it (traffic lights, 30-s samples at 0 km/h)
+    starts, ends, k, prev_k, next_k, stop_s, _ = _neighbours(kind, t_s, odo, cfg)
+    short_stop = (k == PARK) & (prev_k == DRIVE) & (next_k == DRIVE) & (stop_s < cfg.min_stop_s)
+    kind = _relabel(kind, starts, ends, short_stop, DRIVE)
+
+    # 2. drop blips: very short drives and charges become parking.
     for code, min_s in ((DRIVE, cfg.min_drive_s), (CHARGE, cfg.min_charge_s)):
         starts, ends = _runs(kind, gap_before)
         k = kind[starts]
@@ -148,30 +153,18 @@ def assign_sessions(wide: pl.DataFrame, cfg: CutConfig | None = None) -> Session
     seg_starts, _ = _runs(kind, gap_before)
     charge_run_starts = seg_starts[kind[seg_starts] == CHARGE]
 
-    # 2. short stops inside a drive, and pauses inside a charge, are part of it.
-    starts, ends = _runs(kind, np.zeros(n, dtype=bool))
-    k = kind[starts]
-    prev_k = np.r_[-1, k[:-1]]
-    next_k = np.r_[k[1:], -1]
-    # the stop lasts from the last row of the previous run to the first row of the next one
-    t_prev_end = np.r_[np.nan, t_s[ends[:-1]]]
-    t_next_start = np.r_[t_s[starts[1:]], np.nan]
-    stop_s = t_next_start - t_prev_end
-    odo_prev_end = np.r_[np.nan, odo[ends[:-1]]]
-    odo_next_start = np.r_[odo[starts[1:]], np.nan]
-    moved = np.nan_to_num(odo_next_start - odo_prev_end, nan=0.0) > cfg.activity_km
-    short_stop = (k == PARK) & (prev_k == DRIVE) & (next_k == DRIVE) & (stop_s < cfg.min_stop_s)
+    # 3. pauses inside a charge (interrupted and resumed, the car did not move) are part of it
+    starts, ends, k, prev_k, next_k, stop_s, moved = _neighbours(kind, t_s, odo, cfg)
     plugged_all = _run_all(plugged > 0.5, starts, ends) & _run_any(
         np.isfinite(plugged), starts, ends
     )
     pause = (k == PARK) & (prev_k == CHARGE) & (next_k == CHARGE) & ~moved
     pause &= (stop_s <= cfg.charge_merge_s) | (plugged_all & (stop_s <= cfg.plugged_merge_s))
-    kind = _relabel(kind, starts, ends, short_stop, DRIVE)
     kind = _relabel(kind, starts, ends, pause, CHARGE)
     merged_rows = np.zeros(n, dtype=bool)
     merged_rows[_expand(starts, ends, pause)] = True
 
-    # 3. runs of one kind split by a logger gap: merge unless something happened in the gap.
+    # 4. runs of one kind split by a logger gap: merge unless something happened in the gap.
     starts, ends = _runs(kind, gap_before)
     k = kind[starts]
     same_as_prev = np.r_[False, k[1:] == k[:-1]]
@@ -220,6 +213,19 @@ def assign_sessions(wide: pl.DataFrame, cfg: CutConfig | None = None) -> Session
     n_segments = np.bincount(session_of_row[charge_run_starts], minlength=n_sessions)
     n_segments = np.where(kind_of_session == CHARGE, np.maximum(n_segments, 1), 1)
     return SessionLabels(session_of_row, kind_of_session, flags, n_segments)
+
+
+def _neighbours(kind: np.ndarray, t_s: np.ndarray, odo: np.ndarray, cfg: CutConfig):  # type: ignore[no-untyped-def]
+    """Runs (no gap split) with their neighbours' kinds, the time from the previous run's
+    last row to the next run's first row, and whether the odometer moved over it."""
+    starts, ends = _runs(kind, np.zeros(kind.size, dtype=bool))
+    k = kind[starts]
+    prev_k = np.r_[-1, k[:-1]]
+    next_k = np.r_[k[1:], -1]
+    stop_s = np.r_[t_s[starts[1:]], np.nan] - np.r_[np.nan, t_s[ends[:-1]]]
+    d_odo = np.r_[odo[starts[1:]], np.nan] - np.r_[np.nan, odo[ends[:-1]]]
+    moved = np.nan_to_num(d_odo, nan=0.0) > cfg.activity_km
+    return starts, ends, k, prev_k, next_k, stop_s, moved
 
 
 def _relabel(
