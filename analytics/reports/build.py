@@ -191,11 +191,18 @@ def build_report(
     sections: dict[str, Any] = {"state_of_health": soh}
     extra: dict[str, Any] = {}
     if kind == "finance":
-        cohort = (
-            reader.named("cohort.sql", {"asof": as_of, "end": as_of + timedelta(days=1)})
-            if reader.has("soh") and reader.has("sessions")
-            else pl.DataFrame()
-        )
+        cohort = pl.DataFrame()
+        if reader.has("soh") and reader.has("sessions") and reader.has("vehicles"):
+            model = v.get("model")
+            cohort = reader.named(
+                "cohort.sql",
+                {
+                    "asof": as_of,
+                    "end": as_of + timedelta(days=1),
+                    "model": model,
+                    "chem": None if model else v.get("chemistry"),
+                },
+            )
         pct = finance.cohort_percentile(cohort, data, params, soh, ctx)
         loan_end = finance.loan_end_date(params, as_of)
         valuation, vnotes = residual_adjustment(

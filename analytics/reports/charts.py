@@ -15,10 +15,12 @@ __all__ = ["report_charts", "to_png", "to_svg"]
 _BLUE, _ORANGE, _GREY = "#1f5fa8", "#d9822b", "#888888"
 
 
-def _figure(width_in: float = 7.0, height_in: float = 2.8):  # type: ignore[no-untyped-def]
+def _figure(width_in: float = 7.0, height_in: float = 2.8, left: float = 0.09):  # type: ignore[no-untyped-def]
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width_in, height_in), dpi=110)
+    # fixed margins instead of tight_layout: one drawing pass instead of two
+    fig.subplots_adjust(left=left, right=0.98, top=0.88, bottom=0.16)
     ax = fig.add_subplot(111)
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(alpha=0.25)
@@ -58,13 +60,16 @@ def _soh_chart(report: dict[str, Any]):  # type: ignore[no-untyped-def]
         )
     for level in (80, 70):
         ax.axhline(level, color=_GREY, lw=0.8, ls=":")
-        ax.text(ax.get_xlim()[0], level + 0.3, f" {level} %", color=_GREY, fontsize=7)
+        ax.text(ax.get_xlim()[1], level + 0.3, f"{level} % ", color=_GREY, fontsize=7, ha="right")
     ax.axvline(date.fromisoformat(report["as_of"]), color="black", lw=0.8, alpha=0.5)
     ax.set_ylabel("SoH (%)")
     ax.set_title("State of health: history and forecast", fontsize=10, loc="left")
     ax.legend(fontsize=7, frameon=False, loc="lower left", ncol=2)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     return fig
 
 
@@ -72,13 +77,13 @@ def _drivers_chart(report: dict[str, Any]):  # type: ignore[no-untyped-def]
     drivers = report["sections"].get("treatment", {}).get("drivers") or []
     if not drivers:
         return None
-    fig, ax = _figure(7.0, 2.2)
+    fig, ax = _figure(7.0, 2.2, left=0.2)
     names = [d["driver"] for d in drivers][::-1]
     vals = [d["penalty_points"] for d in drivers][::-1]
     ax.barh(names, vals, color=_ORANGE)
     ax.set_xlabel("score points lost")
     ax.set_title("What lowered the treatment score", fontsize=10, loc="left")
-    fig.tight_layout()
+    fig.subplots_adjust(bottom=0.2)
     return fig
 
 
@@ -91,7 +96,6 @@ def _plug_chart(report: dict[str, Any]):  # type: ignore[no-untyped-def]
     ax.set_xticks(range(0, 24, 3), [f"{h:02d}:00" for h in range(0, 24, 3)])
     ax.set_ylabel("% of days")
     ax.set_title("Plugged in, by local hour", fontsize=10, loc="left")
-    fig.tight_layout()
     return fig
 
 
