@@ -140,3 +140,31 @@ def test_stage_writes_table_and_rejects_empty_warehouse(memory_warehouse) -> Non
     assert got == ["park", "drive", "park", "charge"]
     run_stage(memory_warehouse)  # idempotent
     assert memory_warehouse.sql("SELECT count(*) AS n FROM sessions")["n"][0] == 4
+
+
+def test_stale_charging_flag_and_odometer_step_do_not_mislabel() -> None:
+    segs = [Segment("park", 600), AC, Segment("drive", 30, 2, 0), DRIVE, Segment("park", 600)]
+    long = build_trace(segs)
+    flag = PATHS["is_charging"]
+    times = long.filter(pl.col("signal") == flag)["ts"].sort()
+    # the flag is reported every fourth sample only; speed only while driving; the
+    # odometer jumps by half a kilometre during the charge (reported late)
+    keep_flag = times.gather_every(4)
+    long = long.filter((pl.col("signal") != flag) | pl.col("ts").is_in(keep_flag.implode()))
+    charge_times = times[60:240]
+    long = long.filter(
+        (pl.col("signal") != PATHS["speed_kmh"]) | ~pl.col("ts").is_in(charge_times.implode())
+    ).with_columns(
+        pl.when((pl.col("signal") == PATHS["odometer_km"]) & (pl.col("ts") >= times[150]))
+        .then(pl.col("value") + 0.5)
+        .otherwise(pl.col("value"))
+        .alias("value")
+    )
+    out = sessions_for_vehicle("v1", long)
+    assert _kinds(out) == ["park", "charge", "park", "drive", "park"] or _kinds(out) == [
+        "park",
+        "charge",
+        "drive",
+        "park",
+    ]
+    assert out.filter(pl.col("kind") == "charge")["charge_ah"][0] == pytest.approx(10.0)

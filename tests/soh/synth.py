@@ -22,6 +22,8 @@ PATHS = {
     "charger_power_kw": P + "Charging.Power",
     "speed_kmh": "Vehicle.Speed",
     "odometer_km": "Vehicle.TraveledDistance",
+    "charged_throughput_total_ah": P + "AccumulatedChargedThroughput",
+    "consumed_throughput_total_ah": P + "AccumulatedConsumedThroughput",
 }
 T0 = datetime(2024, 5, 1, 0, 0, tzinfo=UTC)
 
@@ -48,8 +50,14 @@ def trace(
     dt_s: float = 10.0,
     start: datetime = T0,
     vehicle_id: str = "v1",
+    counters: bool = False,
+    counter_glitch: tuple[float, float] | None = None,
 ) -> pl.DataFrame:
-    """Long frame of a pack with exactly ``capacity_ah``; BMS SoC equals the true SoC."""
+    """Long frame of a pack with exactly ``capacity_ah``; BMS SoC equals the true SoC.
+
+    ``counters`` adds BMS lifetime Ah counters; ``counter_glitch=(t_s, ah)`` adds ``ah`` to
+    the consumed counter from ``t_s`` on (a counter that disagrees with the current).
+    """
     cur, chg, spd, tmp = [], [], [], []
     for st in steps:
         n = max(round(st.duration_s / dt_s), 1)
@@ -82,6 +90,17 @@ def trace(
         "speed_kmh": speed,
         "odometer_km": odo,
     }
+    if counters:
+        step = i * dt_s / 3600.0
+        cols["charged_throughput_total_ah"] = (
+            500.0 + np.r_[0.0, np.cumsum(np.clip(-step, 0, None))[:-1]]
+        )
+        consumed = 800.0 + np.r_[0.0, np.cumsum(np.clip(step, 0, None))[:-1]]
+        if counter_glitch is not None:
+            consumed = consumed + np.where(
+                np.arange(i.size) * dt_s >= counter_glitch[0], counter_glitch[1], 0.0
+            )
+        cols["consumed_throughput_total_ah"] = consumed
     ts = pl.Series(
         [start + timedelta(seconds=float(k * dt_s)) for k in range(i.size)],
         dtype=pl.Datetime("us", "UTC"),
@@ -91,4 +110,5 @@ def trace(
             {"vehicle_id": vehicle_id, "ts": ts, "signal": PATHS[k], "value": v.astype(float)}
         )
         for k, v in cols.items()
+        if k in PATHS
     )

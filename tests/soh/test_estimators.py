@@ -172,3 +172,15 @@ def test_hole_during_a_charge_breaks_the_balance() -> None:
     long = trace([Step(REST), Step(7200, -50, 7.4), Step(REST)])
     obs, _ = _run(_cut(long, REST + 1800, REST + 3600))
     assert obs.filter((pl.col("method") == "charge_counting") & pl.col("kept")).height == 0
+
+
+def test_bms_counters_give_the_capacity_and_are_cross_checked() -> None:
+    steps = [Step(REST), Step(7200, -50, 7.4), Step(REST)]
+    obs, _ = _run(trace(steps, counters=True))
+    cc = _one(obs, "charge_counting")
+    assert cc["kept"] and cc["value"] == pytest.approx(150.0, rel=1e-9)
+    assert json.loads(cc["inputs"])["charge_source"] == "bms_counter"
+    # a counter that jumps by 8 Ah while the current says otherwise is not believed
+    obs, _ = _run(trace(steps, counters=True, counter_glitch=(REST + 3600, 8.0)))
+    cc = _one(obs, "charge_counting")
+    assert not cc["kept"] and "disagree" in cc["reason"]
