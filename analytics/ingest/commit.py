@@ -45,6 +45,12 @@ class SourceStats:
     )
 
 
+def _first(cursor: Any) -> tuple | None:
+    """The first row of a result (or None), reading it to the end as DuckDB requires."""
+    rows = cursor.fetchall()
+    return rows[0] if rows else None
+
+
 def source_columns(con: Any, sql: str, params: dict[str, Any]) -> list[str]:
     """Column names the source SQL produces (without reading the data)."""
     rel = con.execute(f"SELECT * FROM ({sql}) LIMIT 0", params or None)
@@ -167,7 +173,7 @@ def _repeated_keys(con: Any, src: str, params: dict[str, Any], vehicle_id: str |
         f"SELECT count(*) - count(DISTINCT hash(coalesce(vehicle_id, $vid), signal, ts)) "
         f"FROM ({src})",
         dict(params or {}, vid=vehicle_id),
-    ).fetchone()
+    ).fetchall()[0]
     return int(got[0])
 
 
@@ -388,11 +394,13 @@ def _check_units(
 def overlaps_existing(con: Any, bounds: dict[str, tuple[Any, Any]]) -> bool:
     """True when the warehouse already holds rows of these vehicles inside these times."""
     for vid, (t0, t1) in bounds.items():
-        hit = con.execute(
-            "SELECT 1 FROM signals WHERE vehicle_id = ? AND ts BETWEEN CAST(? AS TIMESTAMPTZ) "
-            "AND CAST(? AS TIMESTAMPTZ) LIMIT 1",
-            [vid, t0, t1],
-        ).fetchone()
+        hit = _first(
+            con.execute(
+                "SELECT 1 FROM signals WHERE vehicle_id = ? AND ts BETWEEN CAST(? AS TIMESTAMPTZ) "
+                "AND CAST(? AS TIMESTAMPTZ) LIMIT 1",
+                [vid, t0, t1],
+            )
+        )
         if hit is not None:
             return True
     return False
@@ -417,14 +425,14 @@ def insert_signals(
             f"INSERT INTO signals (vehicle_id, ts, signal, value, source_id) "
             f"SELECT coalesce(vehicle_id, $vid), ts, signal, value, $sid FROM ({src})",
             {**(params or {}), "vid": vehicle_id, "sid": source_id},
-        ).fetchone()
+        ).fetchall()[0]
         return int(got[0])
     if not dedup:
         got = con.execute(
             f"INSERT INTO signals (vehicle_id, ts, signal, value, source_id) "
             f"SELECT vehicle_id, ts, path, value, $sid FROM ({res}) WHERE ok",
             p,
-        ).fetchone()
+        ).fetchall()[0]
         return int(got[0])
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _ingest_ok AS "
@@ -450,7 +458,7 @@ def insert_signals(
         ORDER BY st.vehicle_id, st.ts, st.signal
         """,
         {"sid": source_id},
-    ).fetchone()
+    ).fetchall()[0]
     return int(got[0])
 
 
@@ -460,5 +468,5 @@ def conflicting_duplicates(con: Any) -> tuple[int, str | None]:
         "SELECT count(*), any_value(vehicle_id || ' ' || signal || ' at ' || CAST(ts AS VARCHAR)) "
         "FROM (SELECT vehicle_id, ts, signal FROM _ingest_ok GROUP BY ALL "
         "HAVING count(DISTINCT value) > 1)"
-    ).fetchone()
+    ).fetchall()[0]
     return int(row[0]), row[1]

@@ -18,9 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 
-from analytics.errors import AnalyticsError, IngestError
+from analytics.errors import AnalyticsError, FormatError, IngestError
 from analytics.ingest.base import (
     SIGNAL_SCHEMA,
     ReadContext,
@@ -28,8 +29,10 @@ from analytics.ingest.base import (
     SqlChunk,
     detect_reader,
     get_reader,
+    strip_gz,
 )
 from analytics.ingest.commit import (
+    _first,
     analyse_source,
     conflicting_duplicates,
     insert_signals,
@@ -79,6 +82,21 @@ def file_sha256(path: Path) -> str:
         while chunk := fh.read(_HASH_CHUNK):
             h.update(chunk)
     return h.hexdigest()
+
+
+def _detect(path: Path, options: dict[str, Any]) -> Reader:
+    """The reader for ``path``; with a column map, an unrecognised table is a wide export."""
+    try:
+        return detect_reader(path)
+    except FormatError:
+        if not options.get("column_map"):
+            raise
+        name = strip_gz(path)
+        if name.endswith(".parquet"):
+            return get_reader("wide_parquet")
+        if name.endswith((".csv", ".txt")):
+            return get_reader("wide_csv")
+        raise
 
 
 def _stage_frames(wh: Warehouse, reader: Reader, path: Path, ctx: ReadContext) -> SqlChunk:
@@ -189,7 +207,7 @@ def _commit_signals(wh: Warehouse, chunk: SqlChunk, ctx: ReadContext, source_id:
         in_file = wh.execute(
             "SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT vehicle_id, ts, signal "
             "FROM _ingest_ok)) FROM _ingest_ok"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         ctx.issues.add(
             "duplicate_row",
             count=int(in_file),
@@ -213,7 +231,7 @@ def _insert_source(wh: Warehouse, row: dict[str, Any]) -> int:
     got = wh.execute(
         f"INSERT INTO sources ({', '.join(cols)}) VALUES ({placeholders}) RETURNING source_id",
         list(row.values()),
-    ).fetchone()
+    ).fetchall()[0]
     return int(got[0])
 
 
@@ -269,11 +287,13 @@ def ingest_file(
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     sha = file_sha256(path)
-    dup = wh.execute(
-        "SELECT source_id FROM sources WHERE sha256 = ? AND status <> 'failed' "
-        "ORDER BY source_id LIMIT 1",
-        [sha],
-    ).fetchone()
+    dup = _first(
+        wh.execute(
+            "SELECT source_id FROM sources WHERE sha256 = ? AND status <> 'failed' "
+            "ORDER BY source_id LIMIT 1",
+            [sha],
+        )
+    )
     reader = get_reader(fmt) if fmt else None
     if dup is not None:
         return IngestResult(str(path), fmt or "", "duplicate", int(dup[0]), sha)
@@ -283,11 +303,11 @@ def ingest_file(
     fmt_name = fmt or "unknown"
     chunk = SqlChunk("")
     try:
-        reader = reader or detect_reader(path)
+        reader = reader or _detect(path, ctx.options)
         fmt_name = reader.format
         if reader.target == "signals":
             chunk = _stage_frames(wh, reader, path, ctx)
-    except AnalyticsError as exc:
+    except (AnalyticsError, duckdb.Error) as exc:
         return _record_failure(wh, path, sha, fmt_name, ctx, started, started_at, str(exc), options)
 
     source_row = {
@@ -313,7 +333,7 @@ def ingest_file(
                 written = _commit_signals(wh, chunk, ctx, source_id)
             issues = ctx.issues.items()
             serious = [i for i in issues if i.severity != "info"]
-            status = "partial" if (ctx.records_skipped or serious) else "ok"
+            status = "partial" if serious else "ok"
             duration = time.perf_counter() - started
             wh.execute(
                 "UPDATE sources SET rows_written = ?, status = ?, finished_at = ?, "
@@ -331,7 +351,7 @@ def ingest_file(
                 ],
             )
             _insert_issues(wh, source_id, str(path), issues)
-    except AnalyticsError as exc:
+    except (AnalyticsError, duckdb.Error) as exc:
         return _record_failure(wh, path, sha, fmt_name, ctx, started, started_at, str(exc), options)
     finally:
         _drop_temp(wh)

@@ -26,6 +26,7 @@ import polars as pl
 from analytics.catalog import load_catalog
 from analytics.errors import FormatError
 from analytics.ingest.base import ReadContext, SqlChunk, strip_gz
+from analytics.ingest.commit import _first
 from analytics.ingest.exports.tabular import ts_expr
 
 __all__ = ["READER", "DimoJsonReader"]
@@ -81,9 +82,9 @@ class DimoJsonReader:
         if "signals" not in kind:
             self._raise_errors(path)
         _alias_units(con)
-        sig_type = con.execute(
-            f"SELECT typeof(unnest({data}signals)) FROM {rel} LIMIT 1", params
-        ).fetchone()
+        sig_type = _first(
+            con.execute(f"SELECT typeof(unnest({data}signals)) FROM {rel} LIMIT 1", params)
+        )
         if sig_type is None:
             return
         fields = con.execute(
@@ -111,18 +112,20 @@ class DimoJsonReader:
             FROM cells c LEFT JOIN _ingest_dimo_units u ON u.alias = c.signal
         """
         con.execute(f"CREATE OR REPLACE TEMP TABLE _ingest_dimo AS {sql}", dict(params, vid=vid))
-        n = con.execute("SELECT count(*) FROM _ingest_dimo").fetchone()[0]
+        n = con.execute("SELECT count(*) FROM _ingest_dimo").fetchall()[0][0]
         ctx.records_read += int(n)
         yield SqlChunk("SELECT * FROM _ingest_dimo")
 
     def _vehicle(self, con: Any, rel: str, params: dict, cols: dict[str, str], path: Path) -> str:
         ext = cols.get("extensions", "")
         if ext:
-            got = con.execute(
-                f"SELECT {'extensions.vehicleId' if 'vehicleId' in ext else 'NULL'}, "
-                f"{'extensions.tokenId' if 'tokenId' in ext else 'NULL'} FROM {rel} LIMIT 1",
-                params,
-            ).fetchone()
+            got = _first(
+                con.execute(
+                    f"SELECT {'extensions.vehicleId' if 'vehicleId' in ext else 'NULL'}, "
+                    f"{'extensions.tokenId' if 'tokenId' in ext else 'NULL'} FROM {rel} LIMIT 1",
+                    params,
+                )
+            )
             if got and got[0]:
                 return str(got[0])
             if got and got[1] is not None:

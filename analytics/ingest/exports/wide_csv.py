@@ -40,11 +40,11 @@ class WideCsvReader:
             f"CREATE OR REPLACE TEMP TABLE _ingest_wide_raw AS SELECT * FROM {rel}", params
         )
         rejected = count_rejects(ctx)
-        lines = ctx.con.execute("SELECT count(*) FROM _ingest_wide_raw").fetchone()[0]
+        lines = ctx.con.execute("SELECT count(*) FROM _ingest_wide_raw").fetchall()[0][0]
         columns = {h: "VARCHAR" for h in header}
         sql, p = wide_select(ctx.con, cmap, columns, "_ingest_wide_raw", ctx)
         ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE _ingest_wide AS {sql}", p or None)
-        cells = ctx.con.execute("SELECT count(*) FROM _ingest_wide").fetchone()[0]
+        cells = ctx.con.execute("SELECT count(*) FROM _ingest_wide").fetchall()[0][0]
         ctx.records_read += int(cells) + rejected
         ctx.records_skipped += rejected
         ctx.options.setdefault("lines_read", int(lines))
