@@ -32,7 +32,7 @@ DETAIL_KEYS = (
     "longitude_deg",
 )
 
-_ON_THRESHOLD = {"is_charging": 0.5, "charger_power_kw": 0.3}
+_ON_THRESHOLD = {"is_charging": 0.5, "charger_power_kw": 0.05}
 _CURRENT_ON_A = -1.0  # pack current below this (into the pack) means charging
 _RANK = {"is_charging": 0, "charger_power_kw": 1, "pack_current_a": 2}
 
@@ -42,7 +42,7 @@ def _by_session(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _activity(samples: pl.DataFrame) -> pl.DataFrame:
-    """Charge start/end and active seconds from the finest charging indicator per session."""
+    """Charge start/end and active seconds from every charging indicator of a session."""
     ind = samples.filter(pl.col("signal").is_in(list(_RANK))).with_columns(
         rank=pl.col("signal").replace_strict(_RANK, return_dtype=pl.Int8),
         on=pl.when(pl.col("signal") == "is_charging")
@@ -61,45 +61,53 @@ def _activity(samples: pl.DataFrame) -> pl.DataFrame:
                 "activity_source": pl.String,
             }
         )
-    # The finest-sampled indicator wins (ties: the explicit flag, then charger power).
-    ind = ind.sort("session_id", "signal", "ts").with_columns(
-        dt_med=pl.col("ts")
-        .diff()
-        .over("session_id", "signal")
-        .dt.total_microseconds()
-        .median()
-        .over("session_id", "signal")
-        .fill_null(float("inf"))
-    )
-    best = ind.group_by("session_id").agg(
-        pl.col("rank").sort_by("dt_med", "rank").first().alias("best")
-    )
-    ind = ind.join(best, on="session_id").filter(pl.col("rank") == pl.col("best"))
-    ind = _by_session(ind)
-    dt_next = (pl.col("ts").shift(-1).over("session_id") - pl.col("ts")).dt.total_microseconds()
-    dt_prev = (pl.col("ts") - pl.col("ts").shift(1).over("session_id")).dt.total_microseconds()
+    # Each indicator brackets the start between its last "off" and first "on" sample (and
+    # the end between its last "on" and next "off"); the brackets are intersected over the
+    # indicators, ignoring any that contradicts firmer evidence (a current threshold that
+    # misses the low-current tail the explicit flag still reports), and the edge is placed
+    # mid-bracket, at most MAX_HOLD_S / 2 beyond the observed activity.
+    ind = ind.sort("session_id", "signal", "ts")
+    by = ("session_id", "signal")
+    dt_next = (pl.col("ts").shift(-1).over(by) - pl.col("ts")).dt.total_microseconds()
     ind = ind.with_columns(
+        prev_ts=pl.col("ts").shift(1).over(by),
+        next_ts=pl.col("ts").shift(-1).over(by),
         hold_s=(dt_next / 1e6).clip(upper_bound=MAX_HOLD_S).fill_null(0.0),
-        half_prev_s=(dt_prev / 2e6).clip(upper_bound=MAX_HOLD_S / 2).fill_null(0.0),
-        half_next_s=(dt_next / 2e6).clip(upper_bound=MAX_HOLD_S / 2).fill_null(0.0),
     )
-    on = ind.filter(pl.col("on"))
-    first = on.group_by("session_id").agg(
-        pl.col("ts").first().alias("t0"),
-        pl.col("half_prev_s").first().alias("h0"),
-        pl.col("ts").last().alias("t1"),
-        pl.col("half_next_s").last().alias("h1"),
-        pl.col("hold_s").sum().alias("charging_duration_s"),
-        pl.col("signal").first().alias("activity_source"),
+    per = (
+        ind.filter(pl.col("on"))
+        .group_by(by)
+        .agg(
+            pl.col("ts").first().alias("t0"),
+            pl.col("prev_ts").first().alias("p0"),
+            pl.col("ts").last().alias("t1"),
+            pl.col("next_ts").last().alias("n1"),
+            pl.col("hold_s").sum().alias("dur_s"),
+            pl.col("rank").first(),
+        )
+        .with_columns(
+            hi0=pl.col("t0").min().over("session_id"), lo1=pl.col("t1").max().over("session_id")
+        )
     )
-    return first.select(
+    cap = pl.duration(seconds=MAX_HOLD_S / 2)
+    agg = per.group_by("session_id").agg(
+        pl.col("hi0").first(),
+        pl.col("p0").filter(pl.col("p0") < pl.col("hi0")).max().alias("lo0"),
+        pl.col("lo1").first(),
+        pl.col("n1").filter(pl.col("n1") > pl.col("lo1")).min().alias("hi1"),
+        pl.col("dur_s").max().alias("charging_duration_s"),
+        pl.col("signal").sort_by("rank").first().alias("activity_source"),
+    )
+    start = pl.max_horizontal(
+        pl.col("lo0") + (pl.col("hi0") - pl.col("lo0")) / 2, pl.col("hi0") - cap
+    )
+    end = pl.min_horizontal(
+        pl.col("lo1") + (pl.col("hi1") - pl.col("lo1")) / 2, pl.col("lo1") + cap
+    )
+    return agg.select(
         "session_id",
-        (pl.col("t0") - pl.duration(microseconds=(pl.col("h0") * 1e6).cast(pl.Int64))).alias(
-            "charge_start_ts"
-        ),
-        (pl.col("t1") + pl.duration(microseconds=(pl.col("h1") * 1e6).cast(pl.Int64))).alias(
-            "charge_end_ts"
-        ),
+        pl.coalesce(start, pl.col("hi0")).alias("charge_start_ts"),
+        pl.coalesce(end, pl.col("lo1")).alias("charge_end_ts"),
         "charging_duration_s",
         "activity_source",
     )
