@@ -10,8 +10,8 @@ Each check is a vectorised function of the frame that returns rows for the quali
 * stuck sensors — a dynamic signal (voltages, currents, SoC, temperatures) repeating one value
   for 10+ samples and 15+ minutes while the car drove (odometer advanced), or one value over the
   whole history (flat-lined);
-* odometer — a decrease that recovers within a day is a clock jump (samples stamped out of
-  order); one that persists is a rollback.
+* odometer — a decrease bracketed by a leap faster than any car drives (the block of samples
+  stamped out of order) is a clock jump; any other decrease is a rollback.
 """
 
 from __future__ import annotations
@@ -283,22 +283,13 @@ def odometer_events(frame: pl.DataFrame) -> pl.DataFrame:
     for i in starts:
         ref = peak[i - 1]
         later = np.flatnonzero(v[i:] >= ref - ODO_TOL_KM)
-        back = i + later[0] if later.size else None
-        leapt = leap[(leap < i) & (t[i] - t[np.minimum(leap, len(t) - 1)] <= CLOCK_RECOVERY_S)]
-        if leapt.size and (back is None or t[back] - t[i] > CLOCK_RECOVERY_S):
-            j = int(leapt[-1])
-            rows.append(
-                (
-                    "clock_jump",
-                    j,
-                    i,
-                    t[i] - t[j],
-                    ref - v[i],
-                    f"odometer leapt {v[j] - v[j - 1]:.1f} km then fell back: samples stamped "
-                    "ahead of time",
-                )
-            )
-        elif back is not None and t[back] - t[i] <= CLOCK_RECOVERY_S:
+        back = i + int(later[0]) if later.size else None
+        # came back up in one leap (a block stamped late) or leapt up just before (stamped early)
+        leapt_back = (
+            back is not None and back in set(leap.tolist()) and (t[back] - t[i] <= CLOCK_RECOVERY_S)
+        )
+        before = leap[(leap < i) & (t[i] - t[np.minimum(leap, len(t) - 1)] <= CLOCK_RECOVERY_S)]
+        if leapt_back:
             rows.append(
                 (
                     "clock_jump",
@@ -306,10 +297,24 @@ def odometer_events(frame: pl.DataFrame) -> pl.DataFrame:
                     back,
                     t[back] - t[i],
                     ref - v[i],
-                    f"odometer fell {ref - v[i]:.1f} km and came back: samples out of time order",
+                    f"odometer fell {ref - v[i]:.1f} km and leapt back: samples stamped "
+                    "later than they were taken",
                 )
             )
-        elif back is None or t[back] - t[i] > CLOCK_RECOVERY_S:
+        elif before.size:
+            j = int(before[-1])
+            rows.append(
+                (
+                    "clock_jump",
+                    j,
+                    i,
+                    t[i] - t[j],
+                    ref - v[i],
+                    f"odometer leapt {v[j] - v[j - 1]:.1f} km then fell back: samples "
+                    "stamped earlier than they were taken",
+                )
+            )
+        else:
             end = back if back is not None else len(v) - 1
             rows.append(
                 (
@@ -318,7 +323,7 @@ def odometer_events(frame: pl.DataFrame) -> pl.DataFrame:
                     end,
                     t[end] - t[i],
                     ref - v[i],
-                    f"odometer went back {ref - v[i]:.1f} km and stayed lower",
+                    f"odometer went back {ref - v[i]:.1f} km",
                 )
             )
     if not rows:

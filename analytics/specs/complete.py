@@ -37,6 +37,7 @@ def complete_from_specs(frame: pl.DataFrame) -> pl.DataFrame:
             r["capacity_reference"] = "nominal" if rated else None
             continue
         if rated and r.get("chemistry") and spec["chemistry"] != r["chemistry"]:
+            r["capacity_reference"] = "nominal"
             continue  # a different pack than the table's: do not mix
         for col, key in _FILL.items():
             if r.get(col) is None and spec.get(key) is not None:
