@@ -63,6 +63,16 @@ class Words:
         self._le = self.data.view("<u8")
         self._be: dict[int, np.ndarray] = {}
 
+    @classmethod
+    def from_le(cls, le_words: np.ndarray) -> Words:
+        """Wrap an ``(n, k)`` uint64 matrix of little-endian payload words (no copy)."""
+        self = cls.__new__(cls)
+        self.data = le_words
+        self.n = le_words.shape[0]
+        self._le = le_words
+        self._be = {}
+        return self
+
     def le(self, k: int) -> np.ndarray:
         if k >= self._le.shape[1]:
             return np.zeros(self.n, np.uint64)

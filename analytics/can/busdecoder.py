@@ -21,7 +21,13 @@ import numpy as np
 import polars as pl
 
 from analytics.can.dbc import DbcLoad, load_dbc
-from analytics.can.decode import DecodedMessage, MessagePlan, compile_database, decode_message
+from analytics.can.decode import (
+    DecodedMessage,
+    MessagePlan,
+    compile_database,
+    decode_words,
+    payload_words,
+)
 from analytics.can.frames import Frames
 from analytics.can.signal_map import MappedSignal, default_map_path, load_signal_map, to_catalog
 from analytics.errors import ConfigError, DbcError
@@ -131,6 +137,7 @@ class BusDecoder:
             )
             self.skipped += bad
         keys = frames.key()
+        words = payload_words(frames.data)
         for code in np.unique(frames.channel):
             chan = frames.channels[int(code)] if int(code) < len(frames.channels) else str(code)
             plans, _ = self._plans_for(chan)
@@ -148,23 +155,38 @@ class BusDecoder:
                 self.skipped += sel.size
                 continue
             k = keys[sel]
-            order = np.argsort(k, kind="stable")
-            ks = k[order]
-            uniq, starts = np.unique(ks, return_index=True)
-            ends = np.append(starts[1:], ks.size)
-            for key, a, b in zip(uniq.tolist(), starts.tolist(), ends.tolist(), strict=True):
-                idx = sel[order[a:b]]
-                plan = plans.get(int(key))
-                if plan is None:
-                    self.unknown[(chan, int(key))] += idx.size
-                    self.skipped += idx.size
+            uniq = np.unique(k)
+            codes = np.searchsorted(uniq, k)
+            # small dense codes: numpy's stable sort is a radix sort for 16-bit keys
+            order = np.argsort(
+                codes.astype(np.uint16 if uniq.size < 65536 else np.uint32), kind="stable"
+            )
+            srt = sel[order]
+            sizes = np.bincount(codes, minlength=uniq.size)
+            ends = np.cumsum(sizes)
+            starts = ends - sizes
+            known = np.array([int(u) in plans for u in uniq.tolist()], bool)
+            kmax = (
+                max((plans[int(u)].length + 7) // 8 for u in uniq[known].tolist())
+                if known.any()
+                else 1
+            )
+            # one gather per chunk and channel of only the words needed; messages are slices
+            rows = srt[np.repeat(known, sizes)]
+            wsorted, lsorted = words[rows, : max(1, kmax)], frames.length[rows]
+            pos = np.cumsum(np.where(known, sizes, 0)) - np.where(known, sizes, 0)
+            for j, (key, a, b) in enumerate(
+                zip(uniq.tolist(), starts.tolist(), ends.tolist(), strict=True)
+            ):
+                if not known[j]:
+                    self.unknown[(chan, int(key))] += b - a
+                    self.skipped += b - a
                     continue
-                w = min(frames.data.shape[1], max(8, (plan.length + 7) // 8 * 8))
-                dec = decode_message(
-                    plan, np.take(frames.data[:, :w], idx, axis=0), frames.length[idx]
-                )
+                plan = plans[int(key)]
+                p0, p1 = int(pos[j]), int(pos[j]) + (b - a)
+                dec = decode_words(plan, wsorted[p0:p1], lsorted[p0:p1])
                 self._count(plan, dec)
-                yield chan, idx, dec
+                yield chan, srt[a:b], dec
 
     def _count(self, plan: MessagePlan, dec: DecodedMessage) -> None:
         self.decoded += dec.n - dec.short_frames

@@ -19,7 +19,15 @@ import numpy as np
 
 from analytics.can.bits import BitField, Words
 
-__all__ = ["DecodedMessage", "MessagePlan", "SignalPlan", "compile_database", "decode_message"]
+__all__ = [
+    "DecodedMessage",
+    "MessagePlan",
+    "SignalPlan",
+    "compile_database",
+    "decode_message",
+    "decode_words",
+    "payload_words",
+]
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,33 @@ def decode_message(plan: MessagePlan, data: np.ndarray, lengths: np.ndarray) -> 
     elif sub.shape[1] > width:
         sub = sub[:, :width]
     _decode_nodes(plan, plan.top, Words(sub), rows, out)
+    return out
+
+
+def payload_words(data: np.ndarray) -> np.ndarray:
+    """``(n, width)`` payload bytes as ``(n, ceil(width/8))`` little-endian uint64 words."""
+    if data.shape[1] % 8:
+        data = np.pad(data, ((0, 0), (0, 8 - data.shape[1] % 8)))
+    return np.ascontiguousarray(data).view("<u8")
+
+
+def decode_words(plan: MessagePlan, words: np.ndarray, lengths: np.ndarray) -> DecodedMessage:
+    """Like :func:`decode_message` on payloads given as LE words (see :func:`payload_words`)."""
+    n = words.shape[0]
+    valid = lengths >= plan.length
+    out = DecodedMessage(plan, n, valid)
+    out.short_frames = int(n - valid.sum())
+    out.long_frames = int((lengths > plan.length).sum())
+    k = max(1, (plan.length + 7) // 8)
+    if out.short_frames:
+        rows = np.flatnonzero(valid)
+        sub = words[rows, :k]
+    else:
+        rows = np.arange(n)
+        sub = words[:, :k]
+    if sub.shape[1] < k:
+        sub = np.pad(sub, ((0, 0), (0, k - sub.shape[1])))
+    _decode_nodes(plan, plan.top, Words.from_le(sub), rows, out)
     return out
 
 
