@@ -18,6 +18,7 @@ import polars as pl
 
 from analytics.forecast.design import DAYS_PER_YEAR, calendar_increments
 from analytics.forecast.fit import VehicleFit
+from analytics.forecast.knee import knee_forecast_basis
 from analytics.forecast.models import ExtrapolationWarning, cycle_stress
 from analytics.forecast.scenarios import Scenario, UsageProfile
 
@@ -97,6 +98,12 @@ def simulate_paths(
         - beta[:, 1:2] * s_cal[None] ** vf.z_cal
         - beta[:, 2:3] * s_cyc[None] ** vf.z_cyc
     )
+    if vf.knee is not None:
+        k_draw = np.maximum(rng.normal(vf.knee.coef, vf.knee.coef_sd, size=draws), 0.0)
+        curve = (
+            curve
+            - k_draw[:, None] * knee_forecast_basis(h.n_days - 1, day_off, vf.knee.onset_day)[None]
+        )
     steps_sd = np.sqrt(vf.process_var * ndays / DAYS_PER_YEAR)
     walk = np.concatenate(
         [np.zeros((draws, 1)), np.cumsum(rng.standard_normal((draws, steps)) * steps_sd, axis=1)],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import polars as pl
 import pytest
@@ -88,12 +90,18 @@ def test_thin_vehicle_gets_cohort_curve_and_wide_interval(fitted):
     # its slope parameters sit near the cohort's, not wherever three noisy months point
     prior = ff.pooled.prior_mean[list(hist).index("v15")]
     assert np.all(np.abs(thin.mean[1:] - prior[1:]) < 2.5 * np.sqrt(np.diag(thin.cov))[1:])
-    widths = {}
+    widths, param_widths = {}, {}
     for name, vf in (("thin", thin), ("rich", rich)):
-        fp = simulate_paths(vf, usage_profile(vf.history), SCENARIOS["baseline"], horizon_months=24)
-        f = forecast_frame(fp)
-        widths[name] = float((f["soh_high_pct"] - f["soh_low_pct"])[-1])
-    assert widths["thin"] > 1.5 * widths["rich"]
+        for out, v in ((widths, vf), (param_widths, replace(vf, process_var=0.0))):
+            f = forecast_frame(
+                simulate_paths(
+                    v, usage_profile(v.history), SCENARIOS["baseline"], horizon_months=24
+                )
+            )
+            out[name] = float((f["soh_high_pct"] - f["soh_low_pct"])[-1])
+    assert widths["thin"] > 1.3 * widths["rich"]
+    # the parameter part alone: the thin vehicle does not know its own rates
+    assert param_widths["thin"] > 2.0 * param_widths["rich"]
 
 
 def test_forecast_tracks_truth_when_data_are_rich(fitted):
