@@ -12,6 +12,9 @@ lies between the two observations that bracket it, and is placed:
   that drive is the last unplugged evidence: the cable is connected on arrival;
 - a few minutes before the start of a drive when that drive is the first unplugged
   evidence: the cable is removed just before leaving;
+- a few minutes after the end of a charge when the charge is the last plugged evidence (no
+  later sample saw the cable connected): the cable is removed when charging stops, as at
+  fast chargers where idle fees apply;
 - otherwise at the midpoint of the bracket (the minimax estimate).
 
 A drive between two plugged samples therefore splits a plug-in that sparse cable samples
@@ -74,7 +77,7 @@ def _edge(a: pl.Expr, b: pl.Expr, toward_a: pl.Expr, toward_b: pl.Expr) -> pl.Ex
     """Edge between observations at ``a`` and ``b`` (a < b) per the module rules."""
     half = (b - a) / 2
     step = pl.min_horizontal(half, pl.duration(seconds=HANDLING_S))
-    return pl.when(toward_a).then(a + step).when(toward_b).then(b - step).otherwise(a + half)
+    return pl.when(toward_b).then(b - step).when(toward_a).then(a + step).otherwise(a + half)
 
 
 def plug_intervals(evidence: pl.DataFrame) -> pl.DataFrame:
@@ -110,7 +113,7 @@ def plug_intervals(evidence: pl.DataFrame) -> pl.DataFrame:
         _edge(
             pl.col("prev_ts"),
             pl.col("ts"),
-            pl.lit(False),
+            pl.col("prev_source") == "charge",
             pl.col("source") == "drive",
         ).alias("plug_out_ts")
     )

@@ -90,3 +90,16 @@ def test_no_cable_signal_merges_only_close_charges_and_claims_no_dwell():
     assert w["plug_in_ts"].to_list() == [m(5), m(5), m(400)]
     assert w["plug_out_ts"].to_list() == [m(150), m(150), m(420)]
     assert all("no_plug_signal" in f for f in w["plug_flags"])
+
+
+def test_cable_removed_when_charging_stops_unless_seen_connected_later():
+    h = HANDLING_S / 60
+    charges = _spans((m(5), m(45)))
+    # no cable sample between the end of the charge and the first unplugged one
+    cable = _cable((m(0), 0), (m(10), 1), (m(40), 1), (m(100), 0))
+    iv = plug_intervals(plug_evidence(cable, None, charges))
+    assert iv["plug_out_ts"].to_list() == [m(45 + h)]
+    # a sample after the charge saw the cable still connected: midpoint after it
+    cable = _cable((m(0), 0), (m(10), 1), (m(60), 1), (m(100), 0))
+    iv = plug_intervals(plug_evidence(cable, None, charges))
+    assert iv["plug_out_ts"].to_list() == [m(80)]
