@@ -2,7 +2,8 @@
 
 Each check is a vectorised function of the frame that returns rows for the quality tables:
 
-* gaps — silences in the vehicle's timeline longer than ``max(5 min, 10 × median spacing)``,
+* gaps — silences in the vehicle's timeline longer than ``max(5 min, 2 × the 95th percentile
+  of its sample spacing)`` (exports sample slower when parked than when driving),
   classified ``logger_off`` (the car is unchanged across the gap: same odometer, state of charge
   within parked drift, not moving when the logger stopped) or ``missing_data`` (it drove or
   charged while nothing was recorded);
@@ -17,6 +18,7 @@ Each check is a vectorised function of the frame that returns rows for the quali
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 import polars as pl
@@ -52,7 +54,7 @@ DYNAMIC_SIGNALS: dict[str, float] = {
     _TB + "Temperature.Max": 40.0,
 }
 MIN_GAP_S = 300.0
-GAP_FACTOR = 10.0
+GAP_FACTOR = 2.0
 DRIVEN_KM = 0.5
 ODO_TOL_KM = 0.2
 CLOCK_RECOVERY_S = 86_400.0
@@ -73,8 +75,14 @@ def _series(frame: pl.DataFrame, signal: str) -> pl.DataFrame:
     return frame.filter(pl.col("signal") == signal).select("ts", "value").sort("ts")
 
 
-def _value_at(points: pl.DataFrame, series: pl.DataFrame, col: str, strategy: str) -> pl.Series:
-    """The series value at or before (``backward``) / after (``forward``) each point's ``col``."""
+def _value_at(
+    points: pl.DataFrame, series: pl.DataFrame, col: str, strategy: str, within_s: float
+) -> pl.Series:
+    """The series value at or before (``backward``) / after (``forward``) each point's ``col``.
+
+    A sample further than ``within_s`` from the point is no evidence of the state at that
+    moment (the car may have moved in between): the value is then null.
+    """
     if series.height == 0:
         return pl.Series([None] * points.height, dtype=pl.Float64)
     got = (
@@ -82,9 +90,10 @@ def _value_at(points: pl.DataFrame, series: pl.DataFrame, col: str, strategy: st
         .with_row_index("_i")
         .sort("ts")
         .join_asof(
-            series,
+            series.with_columns(pl.col("ts").alias("_at")),
             on="ts",
             strategy=strategy,  # type: ignore[arg-type]
+            tolerance=timedelta(seconds=within_s),
         )
     )
     return got.sort("_i")["value"]
@@ -107,8 +116,10 @@ def find_gaps(frame: pl.DataFrame) -> GapResult:
         seg = pl.DataFrame({"ts": times, "segment": pl.Series([0] * times.len(), dtype=pl.UInt32)})
         return GapResult(MIN_GAP_S, empty, 0.0, seg)
     dt = times.diff().dt.total_microseconds().cast(pl.Float64) / 1e6
-    median = float(dt.drop_nulls().median() or 0.0)
-    threshold = max(MIN_GAP_S, GAP_FACTOR * median)
+    # exports sample slower when parked (e.g. hourly) than when driving: the regular spacing
+    # is the long end of the usual ones, not the median
+    regular = float(dt.drop_nulls().quantile(0.95) or 0.0)
+    threshold = max(MIN_GAP_S, GAP_FACTOR * regular)
     is_gap = (dt > threshold).fill_null(False)
     seg = pl.DataFrame({"ts": times, "segment": is_gap.cast(pl.UInt32).cum_sum()})
     gaps = pl.DataFrame({"start_ts": times.shift(1), "end_ts": times, "duration_s": dt}).filter(
@@ -118,10 +129,11 @@ def find_gaps(frame: pl.DataFrame) -> GapResult:
     covered = span - float(gaps["duration_s"].sum()) if gaps.height else span
     if gaps.height == 0:
         return GapResult(threshold, empty, covered, seg)
+    near = threshold  # evidence must be as fresh as the regular sampling
     odo = _series(frame, ODOMETER)
     odo0, odo1 = (
-        _value_at(gaps, odo, "start_ts", "backward"),
-        _value_at(gaps, odo, "end_ts", "forward"),
+        _value_at(gaps, odo, "start_ts", "backward", near),
+        _value_at(gaps, odo, "end_ts", "forward", near),
     )
     soc_sig = next((s for s in SOC if frame.filter(pl.col("signal") == s).height), None)
     soc = (
@@ -130,10 +142,10 @@ def find_gaps(frame: pl.DataFrame) -> GapResult:
         else pl.DataFrame(schema={"ts": times.dtype, "value": pl.Float64})
     )
     soc0, soc1 = (
-        _value_at(gaps, soc, "start_ts", "backward"),
-        _value_at(gaps, soc, "end_ts", "forward"),
+        _value_at(gaps, soc, "start_ts", "backward", near),
+        _value_at(gaps, soc, "end_ts", "forward", near),
     )
-    speed0 = _value_at(gaps, _series(frame, SPEED), "start_ts", "backward")
+    speed0 = _value_at(gaps, _series(frame, SPEED), "start_ts", "backward", MIN_GAP_S)
     days = gaps["duration_s"] / 86_400.0
     driven = (odo1 - odo0).fill_null(0.0)
     dsoc = (soc1 - soc0).fill_null(0.0)
@@ -234,8 +246,8 @@ def stuck_stretches(frame: pl.DataFrame, gaps: GapResult) -> pl.DataFrame:
     )
     if runs.height == 0:
         return pl.DataFrame(schema=cols)
-    driven = _value_at(runs, odo, "end_ts", "backward") - _value_at(
-        runs, odo, "start_ts", "forward"
+    driven = _value_at(runs, odo, "end_ts", "backward", gaps.threshold_s) - _value_at(
+        runs, odo, "start_ts", "forward", gaps.threshold_s
     )
     need = runs["signal"].replace_strict(DYNAMIC_SIGNALS, return_dtype=pl.Float64)
     runs = runs.with_columns(pl.Series("magnitude", driven.fill_null(0.0)), pl.Series("need", need))
