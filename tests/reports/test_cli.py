@@ -71,3 +71,41 @@ def test_usage_errors(report_warehouse, key_env, capsys):
     assert main(["report", LONG, "--kind", "finance", "--as-of", "soon", *w]) == 2
     assert "not a date" in capsys.readouterr().err
     assert main(["report", LONG, "--kind", "finance", "--set", "nonsense=1", *w]) == 2
+
+
+def test_issued_reports_are_logged_and_found_by_verify(tmp_path, key_env, capsys):
+    from analytics.reports.synthetic import populate
+    from analytics.warehouse import open_warehouse
+
+    path = tmp_path / "w.duckdb"
+    with open_warehouse(path) as wh:
+        populate(wh, vehicles=3, days=60, seed=1, with_signals=False)
+    out = tmp_path / "r.json"
+    assert (
+        main(["report", "V0001", "--kind", "utility", "--warehouse", str(path), "--out", str(out)])
+        == 0
+    )
+    assert (
+        main(
+            [
+                "report",
+                "V0002",
+                "--kind",
+                "utility",
+                "--warehouse",
+                str(path),
+                "--out",
+                str(tmp_path / "x.json"),
+                "--no-log",
+            ]
+        )
+        == 0
+    )
+    with open_warehouse(path, read_only=True) as wh:
+        rows = wh.con.sql(
+            "SELECT vehicle_id, vehicle_ref, kind, format FROM issued_reports"
+        ).fetchall()
+    assert len(rows) == 1 and rows[0][0] == "V0001" and rows[0][1].startswith("veh-")
+    capsys.readouterr()
+    assert main(["report", "verify", str(out), "--warehouse", str(path)]) == 0
+    assert "issued by this warehouse" in capsys.readouterr().out

@@ -110,6 +110,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--offline", action="store_true", help="with `verify`: check the fingerprint only"
     )
+    parser.add_argument(
+        "--no-log",
+        action="store_true",
+        help="do not record the report in the warehouse's issued_reports log",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -158,6 +163,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(f"--as-of {args.as_of!r} is not a date (YYYY-MM-DD)") from exc
     params = load_params(args.params, overrides)
+    notes: list[str] = []
     report, path = issue_report(
         args.warehouse,
         args.vehicle,
@@ -168,6 +174,8 @@ def run(args: argparse.Namespace) -> int:
         params=params,
         include_location=args.include_location,
         reveal_vin=args.reveal_vin,
+        log=not args.no_log,
+        report_notes=notes,
     )
     suff = report["data_sufficiency"]
     cap = report["sections"]["state_of_health"].get("capacity_soh") or {}
@@ -191,4 +199,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {key}: missing — {'; '.join(sec.get('notes', []))}")
     print(f"fingerprint {report['fingerprint']['value']}")
     print(f"written to {path}")
+    for note in notes:
+        print(f"note: {note}")
     return 0
