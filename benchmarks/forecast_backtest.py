@@ -239,6 +239,15 @@ def main() -> None:
             run_soh(wh)
             data = prepare(wh, fleet.vehicles["vehicle_id"].to_list())
             data = replace(data, soh=data.soh.filter(pl.col("date") < cut))
+            wh.close()
+            j = data.soh.join(
+                truth.select("vehicle_id", "date", "capacity_soh_pct"), on=["vehicle_id", "date"]
+            )
+            print(
+                f"  cut-off {cut_m:>2} months: input SoH (pipeline) MAE vs truth "
+                f"{(j['soh_pct'] - j['capacity_soh_pct']).abs().mean():.2f}, bias "
+                f"{(j['soh_pct'] - j['capacity_soh_pct']).mean():+.2f} points over {j.height} vehicle-days"
+            )
         else:
             data = truncate(full, cut, soh_all)
         targets = {v: [_months(cut, h) for h in HORIZONS_MONTHS] for v in data.histories}

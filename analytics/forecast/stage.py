@@ -102,6 +102,7 @@ def run_forecast(
         "scenarios": ",".join(s.name for s in scenarios),
         "forecast_rows": res.forecasts.height,
         "cohort_curve_only": cohort_only,
+        "knees": sum(vf.knee is not None for vf in res.fit.vehicles.values()),
         "extrapolation_warnings": len(res.warnings),
         "process_sd_pct_per_sqrt_year": round(res.fit.process_var**0.5, 2),
     }

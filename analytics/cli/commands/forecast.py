@@ -75,7 +75,14 @@ def _scenario(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         km_per_year=args.km_per_year,
         max_soc_pct=args.max_soc_pct,
     )
-    name = args.scenario_name or sc.describe().lower().replace(" ", "_").replace(",", "")
+    parts = [
+        "no_dc" if sc.no_dc else "",
+        f"climate_{sc.climate}" if sc.climate else "",
+        f"temp_{sc.temp_offset_c:+g}c" if sc.temp_offset_c else "",
+        f"km_per_year_{sc.km_per_year:g}" if sc.km_per_year else "",
+        f"max_soc_{sc.max_soc_pct:g}" if sc.max_soc_pct is not None else "",
+    ]
+    name = args.scenario_name or "+".join(p for p in parts if p)
     return Scenario(name, sc.no_dc, sc.climate, sc.temp_offset_c, sc.km_per_year, sc.max_soc_pct)
 
 
