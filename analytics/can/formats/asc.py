@@ -23,7 +23,8 @@ import polars as pl
 from analytics.can.formats.common import (
     ChannelTable,
     ParseStats,
-    binary_to_matrix,
+    hex_to_matrix,
+    hex_to_valid,
     iter_text_blocks,
 )
 from analytics.can.frames import Frames
@@ -161,73 +162,89 @@ def _parse_block(
     block: bytes, line0: int, hdr: _Header, chans: ChannelTable, stats: ParseStats
 ) -> Frames | None:
     df = _lines(block)
-    classic = pl.col("l").str.extract_groups(_CLASSIC)
-    fd = pl.col("l").str.extract_groups(_FD)
-    df = df.with_columns(classic.alias("c"), fd.alias("f"))
-    is_c = pl.col("c").struct.field("1").is_not_null()
-    is_f = pl.col("f").struct.field("1").is_not_null()
-    is_err = pl.col("l").str.contains(_ERROR)
-    ignored = pl.col("l").str.contains(_IGNORED) | pl.col("l").is_null()
+    tok = pl.col("l").str.strip_chars().str.replace_all(r"[ \t]+", " ").str.split(" ")
+    df = df.with_columns(tok.alias("tk"))
+
+    def g(i: int | pl.Expr) -> pl.Expr:
+        return pl.col("tk").list.get(i, null_on_oob=True)
+
+    is_fd = g(1) == "CANFD"
+    o = pl.when(g(5).is_in(["0", "1"])).then(5).otherwise(6)  # FD: optional symbolic name
     df = df.with_columns(
-        is_c.alias("is_c"), is_f.alias("is_f"), is_err.alias("is_err"), ignored.alias("ign")
+        g(0).alias("t"),
+        is_fd.fill_null(False).alias("fd"),
+        pl.when(is_fd).then(g(2)).otherwise(g(1)).alias("ch"),
+        pl.when(is_fd).then(g(4)).otherwise(g(2)).alias("id"),
+        g(3).alias("dir"),
+        pl.when(is_fd).then(pl.lit("d")).otherwise(g(4).str.to_lowercase()).alias("kind"),
+        pl.when(is_fd)
+        .then(g(o + 3).cast(pl.Int64, strict=False))
+        .otherwise(g(5).str.to_integer(base=16, strict=False))
+        .alias("n"),
+        pl.when(is_fd).then(o + 4).otherwise(6).alias("start"),
+        pl.col("l").str.contains("ErrorFrame", literal=True).fill_null(False).alias("err"),
     )
-    bad = df.filter(~pl.col("is_c") & ~pl.col("is_f") & ~pl.col("is_err") & ~pl.col("ign"))
-    if bad.height:
-        r = bad.row(0, named=True)
-        stats.skip("malformed_line", bad.height, str(r["l"])[:200], f"line {line0 + r['row']}")
-    stats.skip("error_frame", int(df["is_err"].sum()))
-    c = df.filter(pl.col("is_c")).select(
-        "row",
-        pl.col("c").struct.field("1").alias("sec"),
-        pl.col("c").struct.field("2").alias("frac"),
-        pl.col("c").struct.field("3").alias("ch"),
-        pl.col("c").struct.field("4").alias("id"),
-        pl.col("c").struct.field("5").alias("x"),
-        pl.col("c").struct.field("6").str.to_lowercase().alias("kind"),
-        pl.col("c").struct.field("7").str.to_integer(base=16).alias("n"),
-        pl.col("c").struct.field("8").alias("bytes"),
+    dot = pl.col("t").str.find(".", literal=True)
+    df = df.with_columns(
+        pl.col("t").str.slice(0, dot).cast(pl.Int64, strict=False).alias("sec"),
+        pl.col("t")
+        .str.slice(dot + 1)
+        .str.slice(0, 6)
+        .str.pad_end(6, "0")
+        .cast(pl.Int64, strict=False)
+        .alias("us"),
+        pl.col("id")
+        .str.strip_suffix("x")
+        .str.to_integer(base=hdr.base, strict=False)
+        .cast(pl.UInt32)
+        .alias("idv"),
+        pl.col("id").str.ends_with("x").alias("ext"),
+        pl.col("tk").list.slice(pl.col("start"), pl.col("n")).list.join("").alias("hex"),
     )
-    n_rtr = c.filter(pl.col("kind") == "r").height
-    stats.skip("remote_frame", n_rtr)
-    c = c.filter(pl.col("kind") == "d").drop("kind")
-    f = df.filter(pl.col("is_f")).select(
-        "row",
-        pl.col("f").struct.field("1").alias("sec"),
-        pl.col("f").struct.field("2").alias("frac"),
-        pl.col("f").struct.field("3").alias("ch"),
-        pl.col("f").struct.field("4").alias("id"),
-        pl.col("f").struct.field("5").alias("x"),
-        pl.col("f").struct.field("9").cast(pl.Int64).alias("n"),
-        pl.col("f").struct.field("10").alias("bytes"),
+    frame = (
+        pl.col("sec").is_not_null()
+        & pl.col("us").is_not_null()
+        & pl.col("dir").is_in(["Rx", "Tx"])
+        & pl.col("kind").is_in(["d", "r"])
+        & pl.col("idv").is_not_null()
+        & pl.col("n").is_not_null()
+        & pl.col("ch").str.contains(r"^\d+$")
+        & ~pl.col("err")
     )
-    both = pl.concat([c.with_columns(pl.col("n").cast(pl.Int64)), f], how="vertical_relaxed").sort(
-        "row"
-    )
-    if both.height == 0:
+    df = df.with_columns(frame.fill_null(False).alias("is_frame"))
+    other = df.filter(~pl.col("is_frame") & ~pl.col("err"))
+    if other.height:
+        bad = other.filter(~(pl.col("l").str.contains(_IGNORED).fill_null(True)))
+        if bad.height:
+            r = bad.row(0, named=True)
+            stats.skip("malformed_line", bad.height, str(r["l"])[:200], f"line {line0 + r['row']}")
+    stats.skip("error_frame", int(df["err"].sum()))
+    df = df.filter(pl.col("is_frame"))
+    stats.skip("remote_frame", int((df["kind"] == "r").sum()))
+    df = df.filter(pl.col("kind") == "d")
+    short = df.filter(pl.col("hex").str.len_bytes() != pl.col("n") * 2)
+    if short.height:
+        r = short.row(0, named=True)
+        stats.skip("malformed_line", short.height, str(r["l"])[:200], f"line {line0 + r['row']}")
+        df = df.filter(pl.col("hex").str.len_bytes() == pl.col("n") * 2)
+    if df.height == 0:
         return None
-    frac = pl.col("frac").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int64)
-    hexdata = pl.col("bytes").str.replace_all(r"\s", "")
-    both = both.with_columns(
-        (pl.col("sec").cast(pl.Int64) * 1_000_000 + frac).alias("t_us"),
-        pl.col("id").str.to_integer(base=hdr.base, strict=False).cast(pl.UInt32).alias("idv"),
-        (pl.col("x") == "x").alias("ext"),
-        hexdata.str.slice(0, pl.col("n") * 2).alias("hex"),
-        (hexdata.str.len_chars() < pl.col("n") * 2).alias("short"),
-    )
-    cut = both.filter(pl.col("short") | pl.col("idv").is_null())
-    if cut.height:
+    data, lengths = hex_to_matrix(pl.col("hex"), df)
+    if data is None:  # a non-hex data byte
+        valid = pl.Series(hex_to_valid(df["hex"]))
+        r = df.filter(~valid).row(0, named=True)
         stats.skip(
-            "malformed_line", cut.height, "frame with fewer data bytes than its DLC or a bad id"
+            "malformed_line", int((~valid).sum()), str(r["l"])[:200], f"line {line0 + r['row']}"
         )
-        both = both.filter(~pl.col("short") & pl.col("idv").is_not_null())
-    t = both["t_us"].to_numpy()
+        df = df.filter(valid)
+        data, lengths = hex_to_matrix(pl.col("hex"), df)
+    t = (df["sec"] * 1_000_000 + df["us"]).to_numpy()
     if hdr.relative:
         t = np.cumsum(t) + hdr.last_us
         hdr.last_us = int(t[-1]) if t.size else hdr.last_us
     ts = t + (hdr.start_us or 0)
-    data, lengths = binary_to_matrix(both["hex"].str.decode("hex"))
     return chans.frames(
-        ts, chans.codes(both["ch"]), both["idv"].to_numpy(), both["ext"].to_numpy(), data, lengths
+        ts, chans.codes(df["ch"]), df["idv"].to_numpy(), df["ext"].to_numpy(), data, lengths
     )
 
 
