@@ -16,6 +16,7 @@ import polars as pl
 from analytics.sessions.frame import clean_clock, wide_frame
 from analytics.soh.anchors import find_anchors
 from analytics.soh.bms import bms_observations
+from analytics.soh.calibration import BMS_METHODS
 from analytics.soh.config import REFERENCE_TEMP_C, SohConfig
 from analytics.soh.counting import counting_observations
 from analytics.soh.fusion import FusionModel, fuse
@@ -222,6 +223,7 @@ def _fuse_capacity(
             bias_prior_mean={m: v[0] for m, v in priors.items()},
             bias_prior_sd={m: v[1] for m, v in priors.items()},
             shared={"charge_scale": ("charge_counting", "ocv")},
+            lagged=BMS_METHODS,
         ),
     )  # fmt: skip
     if fit.outlier.any():

@@ -8,6 +8,10 @@ Methods named ``unbiased`` carry no bias term; every other method's bias has a p
 and sd: physical systematics for charge counting and OCV, a fleet calibration for BMS
 values), so the interval includes the possible offsets of the methods present.
 
+BMS-reported values observe a lagged copy of the level (``z``, a first-order follower with a
+45-day time constant): a BMS filters its capacity estimate slowly, so after a fast drop it
+trails the truth for weeks; modelling the lag keeps it from dragging the fused level.
+
 Each method's noise scale is re-estimated from its standardised residuals (robust: median of
 squared residuals against the χ²₁ median), observations further than 4 sigma from the fused
 value are marked outliers, and the smoother is run again (three rounds). A method whose bias
@@ -39,6 +43,10 @@ class FusionModel:
     # bias terms shared by several methods (e.g. a current-sensor gain common to all
     # charge-balance methods): name -> methods that load on it; priors by name as above
     shared: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # methods that observe a lagged copy of the level (a BMS filters its estimate slowly):
+    # z_t = z_{t-1} + (level_{t-1} - z_{t-1}) / lag_days
+    lagged: tuple[str, ...] = ()
+    lag_days: float = 45.0
     default_bias_sd: float = 3.0
     outlier_sigma: float = 4.0
     rounds: int = 3
@@ -74,11 +82,13 @@ def fuse(
     present = {str(m) for m in method}
     biased = sorted(present - set(unbiased))
     biased += [g for g, ms in sorted(model.shared.items()) if present & set(ms)]
-    col = {m: 2 + i for i, m in enumerate(biased)}
-    h = np.zeros((y.size, 2 + len(biased)))
-    h[:, 0] = 1.0
+    lag = bool(present & set(model.lagged))
+    first = 3 if lag else 2
+    col = {m: first + i for i, m in enumerate(biased)}
+    h = np.zeros((y.size, first + len(biased)))
     for o, m in enumerate(method):
         m = str(m)
+        h[o, 2 if lag and m in model.lagged else 0] = 1.0
         if m in col:
             h[o, col[m]] = 1.0
         for g, ms in model.shared.items():
@@ -90,7 +100,7 @@ def fuse(
     init = float(np.median(y - adj)) if y.size else 100.0
     for _ in range(max(model.rounds, 1)):
         s = sigma * np.array([scale[str(m)] for m in method])
-        xs, ps = _smooth(day, y, s, h, ~outlier, n_days, init, model, biased)
+        xs, ps = _smooth(day, y, s, h, ~outlier, n_days, init, model, biased, lag)
         fitted = np.einsum("ij,ij->i", h, xs[day])
         resid = (y - fitted) / s
         for m in scale:
@@ -102,7 +112,7 @@ def fuse(
         s = sigma * np.array([scale[str(m)] for m in method])
         outlier = np.abs(y - fitted) / s > model.outlier_sigma
     s = sigma * np.array([scale[str(m)] for m in method])
-    xs, ps = _smooth(day, y, s, h, ~outlier, n_days, init, model, biased)
+    xs, ps = _smooth(day, y, s, h, ~outlier, n_days, init, model, biased, lag)
     fitted = np.einsum("ij,ij->i", h, xs[day])
     bias = {m: (float(xs[-1, c]), float(np.sqrt(ps[-1, c, c]))) for m, c in col.items()}
     back = np.empty_like(order)
@@ -127,6 +137,7 @@ def _smooth(
     init: float,
     model: FusionModel,
     biased: list[str],
+    lag: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Kalman filter over days, then Rauch-Tung-Striebel smoother; returns means and covs."""
     k = hm.shape[1]
@@ -140,9 +151,16 @@ def _smooth(
     p = np.zeros((k, k))
     p[0, 0] = model.init_level_sd**2
     p[1, 1] = model.init_slope_sd**2
+    first = 2
+    if lag:
+        a = 1.0 / model.lag_days
+        f[2, 2], f[2, 0] = 1.0 - a, a
+        x[2] = init
+        p[2, 2] = p[0, 2] = p[2, 0] = model.init_level_sd**2
+        first = 3
     for i, m in enumerate(biased):
-        p[2 + i, 2 + i] = model.bias_prior_sd.get(m, model.default_bias_sd) ** 2
-        x[2 + i] = model.bias_prior_mean.get(m, 0.0)
+        p[first + i, first + i] = model.bias_prior_sd.get(m, model.default_bias_sd) ** 2
+        x[first + i] = model.bias_prior_mean.get(m, 0.0)
     xp = np.zeros((n_days, k))
     pp = np.zeros((n_days, k, k))
     xf = np.zeros((n_days, k))
