@@ -77,9 +77,10 @@ def fleet_page(path: str, tables: dict[str, int]) -> None:
     left.caption("Ingested files by format and status")
     left.dataframe(dq["sources"], hide_index=True)
     right.caption("What ingest skipped, and why")
-    right.dataframe(dq["issues"], hide_index=True) if dq["issues"].height else right.write(
-        "No ingest issues recorded."
-    )
+    if dq["issues"].height:
+        right.dataframe(dq["issues"], hide_index=True)
+    else:
+        right.write("No ingest issues recorded.")
     st.caption("SoH coverage per vehicle (long stretches without observations widen the interval)")
     st.dataframe(dq["coverage"], hide_index=True)
 

@@ -150,7 +150,13 @@ def flexibility(data: VehicleData, params: ReportParams) -> dict[str, Any]:
     weekly = f.group_by(pl.col("hour_ts").dt.truncate("1w").alias("week")).agg(
         pl.col("shiftable_kwh").sum(), pl.col("baseline_kwh").sum()
     )
-    vals = weekly["shiftable_kwh"].to_numpy()
+    # only whole weeks inside the window and the data: partial first/last weeks would widen the range
+    lo_day, hi_day = max(first, start), data.as_of + timedelta(days=1)
+    whole = weekly.filter(
+        (pl.col("week").dt.date() >= lo_day)
+        & (pl.col("week").dt.date() + timedelta(days=7) <= hi_day)
+    )
+    vals = whole["shiftable_kwh"].to_numpy()
     total = float(f["shiftable_kwh"].sum())
     notes = [] if weeks >= 4 else [f"only {weeks:.1f} weeks of charging in the window"]
     lo = hi = None
@@ -165,7 +171,7 @@ def flexibility(data: VehicleData, params: ReportParams) -> dict[str, Any]:
             lo,
             hi,
             unit="kWh/week",
-            method="sum of shiftable kWh (baseline minus must-run) / weeks; interval = 5-95 % of weekly values",
+            method="sum of shiftable kWh (baseline minus must-run) / weeks; interval = 5-95 % of whole weeks' values",
         ),
         charged_kwh_per_week=round(float(f["baseline_kwh"].sum()) / weeks, 2),
         share_flexible_pct=round(100 * total / float(f["baseline_kwh"].sum()), 1)
