@@ -162,7 +162,8 @@ def _parse_block(
     block: bytes, line0: int, hdr: _Header, chans: ChannelTable, stats: ParseStats
 ) -> Frames | None:
     df = _lines(block)
-    tok = pl.col("l").str.strip_chars().str.replace_all(r"[ \t]+", " ").str.split(" ")
+    line = pl.col("l").str.replace_all("\t", " ", literal=True) if b"\t" in block else pl.col("l")
+    tok = line.str.split(" ").list.filter(pl.element() != "")
     df = df.with_columns(tok.alias("tk"))
 
     def g(i: int | pl.Expr) -> pl.Expr:
