@@ -120,6 +120,7 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
     from analytics.warehouse import record_run, replace_vehicle_rows
 
     started = datetime.now(UTC)
+    logging.getLogger("numexpr").setLevel(logging.WARNING)  # import chatter from statsmodels
     vids = _charge_vehicles(wh, vehicles)
     soc_path = load_catalog().path("soc_bms_pct")
     n_sessions = n_flex = n_skipped = n_charges = 0

@@ -12,9 +12,9 @@ Time-of-use JSON (``data/tariffs/tou_ev_example.json``)::
 ``end`` are local wall-clock times (``end`` may be ``24:00``; a period may wrap midnight); a
 later period overrides an earlier one. Prices are averaged over 15-minute steps into each hour.
 
-Hourly CSV (``data/tariffs/hourly_price_carbon_example.csv``): ``#`` comment lines, then
-``ts`` (ISO 8601 hour start, UTC or with offset), ``price_per_kwh`` and/or
-``carbon_g_per_kwh``. Hours outside the series have no price; sessions touching them are
+Hourly CSV (``data/tariffs/hourly_price_carbon_example.csv``): ``#`` comment lines (``# currency: EUR``
+names the currency), then ``ts`` (ISO 8601 hour start, UTC or with offset),
+``price_per_kwh`` and/or ``carbon_g_per_kwh``. Hours outside the series have no price; sessions touching them are
 skipped and reported, never silently priced.
 """
 
@@ -139,7 +139,19 @@ def _load_series(path: Path) -> Tariff:
         vals = raw[col].cast(pl.Float64, strict=False) if col in raw.columns else None
         out = out.with_columns((vals if vals is not None else pl.lit(None, pl.Float64)).alias(col))
     out = out.group_by("hour_ts").agg(pl.col("price_per_kwh", "carbon_g_per_kwh").mean())
-    return Tariff(path.stem, "hourly", "", None, None, out.sort("hour_ts"))
+    return Tariff(path.stem, "hourly", _currency(path), None, None, out.sort("hour_ts"))
+
+
+def _currency(path: Path) -> str:
+    """``# currency: EUR`` in the leading comment lines, else empty."""
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                break
+            key, _, value = line.lstrip("# ").partition(":")
+            if key.strip().lower() == "currency":
+                return value.strip()
+    return ""
 
 
 def load_tariff(path: str | Path) -> Tariff:

@@ -53,6 +53,7 @@ def test_half_hour_boundaries_are_averaged_and_midnight_wraps(tmp_path):
 
 def test_shipped_hourly_series_and_uncovered_hours():
     t = load_tariff(DATA / "hourly_price_carbon_example.csv")
+    assert t.currency == "EUR"
     got = t.hourly(_hours(datetime(2024, 6, 1, 12, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC)))
     assert got["price_per_kwh"][0] > 0 and got["carbon_g_per_kwh"][0] > 0
     assert got["price_per_kwh"][1] is None
