@@ -146,6 +146,33 @@ def evaluate(fleet, wh) -> dict[str, object]:  # type: ignore[no-untyped-def]
     return results
 
 
+def session_recall(fleet, wh) -> None:  # type: ignore[no-untyped-def]
+    """Share of true drives and charges found with start and end within 5 minutes."""
+    est = wh.sql("SELECT vehicle_id, kind, start_ts, end_ts FROM sessions").with_columns(
+        pl.col("start_ts", "end_ts").dt.convert_time_zone("UTC")
+    )
+    tru = fleet.sessions.select(
+        "vehicle_id", "kind",
+        pl.col("start_ts").cast(pl.Datetime("us", "UTC")),
+        pl.col("end_ts").cast(pl.Datetime("us", "UTC")),
+    )  # fmt: skip
+    print("\nsessions against truth (start and end within 5 min):")
+    for kind in ("drive", "charge"):
+        a = est.filter(pl.col("kind") == kind).sort("vehicle_id", "start_ts")
+        b = tru.filter(pl.col("kind") == kind).sort("vehicle_id", "start_ts")
+        m = b.join_asof(
+            a.select("vehicle_id", pl.col("start_ts").alias("s_est"), pl.col("end_ts").alias("e_est"),
+                     pl.col("start_ts")),
+            on="start_ts", by="vehicle_id", strategy="nearest", check_sortedness=False,
+        )  # fmt: skip
+        ok = ((m["s_est"] - m["start_ts"]).dt.total_seconds().abs() <= 300) & (
+            (m["e_est"] - m["end_ts"]).dt.total_seconds().abs() <= 300
+        )
+        print(
+            f"  {kind:<7} truth {b.height:>6}  found {a.height:>6}  recall {100 * ok.mean():5.1f} %"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vehicles", type=int, default=12)
@@ -165,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     print("soh:", run_soh(wh))
     t3 = time.perf_counter()
     print(f"sessions {t2 - t1:.0f} s, soh {t3 - t2:.0f} s")
+    session_recall(fleet, wh)
     evaluate(fleet, wh)
     return 0
 

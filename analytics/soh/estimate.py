@@ -47,6 +47,7 @@ BIAS_PRIORS: dict[str, tuple[float, float]] = {
     "bms_energy": (0.0, 10.0),
 }
 RESISTANCE_BASELINE_DAYS = 30
+RESISTANCE_MODEL_SD_PCT = 1.0  # residue of the Arrhenius normalisation, growth points
 Z90 = 1.6449
 
 
@@ -262,9 +263,11 @@ def _fuse_resistance(obs: pl.DataFrame, d0: date, n_days: int, base_rel_sd: floa
         unbiased=frozenset({"resistance"}),
         model=model,
     )
-    # growth is relative to a baseline that is itself measured: add its error
+    # growth is relative to a baseline that is itself measured: add its error, and the
+    # model error of normalising to 25 °C (seasonal residue the smoother cannot see)
     base_sd = (1.0 + fit.level / 100.0) * base_rel_sd * 100.0
-    return replace(fit, level_sd=np.hypot(fit.level_sd, base_sd))
+    sd = np.sqrt(fit.level_sd**2 + base_sd**2 + RESISTANCE_MODEL_SD_PCT**2)
+    return replace(fit, level_sd=sd)
 
 
 def _daily(
