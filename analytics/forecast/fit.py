@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from analytics.forecast.design import VehicleHistory
-from analytics.forecast.knee import Knee, detect_knee, knee_basis, refit_with_knee
+from analytics.forecast.knee import Knee, fit_knees
 from analytics.forecast.models import AgeingSpec, spec_for
 from analytics.forecast.pooling import PooledFit, PoolingInputs, fit_pooled
 
@@ -165,54 +165,6 @@ def _residual_autocorrelation(inp: PoolingInputs, fit: PooledFit) -> float:
     return float(np.clip(np.sum(a * b) / den, 0.0, 0.9)) if den > 0 else 0.0
 
 
-def _knees(inp: PoolingInputs, pooled: PooledFit, days: np.ndarray):  # type: ignore[no-untyped-def]
-    """Detect knees, refit the fleet without them, and fit knee vehicles with the extra term."""
-    w_all = 1.0 / (inp.var_meas + pooled.sigma_r**2)
-    r_all = inp.y - np.einsum("nk,nk->n", inp.X, pooled.mean[inp.vehicle_index])
-    found: dict[int, Knee] = {}
-    for v in np.unique(inp.vehicle_index):
-        sel = np.flatnonzero(inp.vehicle_index == v)
-        k = detect_knee(days[sel], r_all[sel], w_all[sel])
-        if k is not None:
-            found[int(v)] = k
-    if not found:
-        return {}, inp, pooled
-    y_adj = inp.y.copy()
-    for v, k in found.items():
-        sel = inp.vehicle_index == v
-        y_adj[sel] += k.coef * knee_basis(days[sel], k.onset_day)
-    inp_adj = replace(inp, y=y_adj)
-    pooled = fit_pooled(inp_adj)
-    out = {}
-    for v, k in found.items():
-        sel = inp.vehicle_index == v
-        t = days[sel]
-        w = 1.0 / (inp.var_meas[sel] + pooled.sigma_r**2)
-        pinv = np.linalg.inv(pooled.prior_cov[v])
-        best = None
-        # the onset again, now with the ageing rates refitted for each candidate (profile fit)
-        for onset in np.arange(t[0] + 90.0, t[-1] - 42.0, 14.0):
-            m, V = refit_with_knee(
-                inp.X[sel],
-                inp.y[sel],
-                w,
-                pooled.prior_mean[v],
-                pooled.prior_cov[v],
-                knee_basis(t, onset),
-            )
-            r = inp.y[sel] - np.column_stack([inp.X[sel], -knee_basis(t, onset)]) @ m
-            d = m[:3] - pooled.prior_mean[v]
-            obj = float(np.sum(w * r * r) + d @ pinv @ d)
-            if m[3] > 0 and (best is None or obj < best[0]):
-                best = (obj, onset, m, V)
-        if best is None:
-            continue
-        _, onset, m, V = best
-        pooled.mean[v], pooled.cov[v] = m[:3], V[:3, :3]
-        out[v] = Knee(float(onset), float(m[3]), float(np.sqrt(V[3, 3])), k.delta_chi2)
-    return out, inp_adj, pooled
-
-
 def _process_var(inp: PoolingInputs, fit: PooledFit, days: np.ndarray) -> tuple[float, str]:
     """Random-walk variance per year from hold-out errors of vehicles with >= 120 days."""
     num, den, used = 0.0, 0.0, 0
@@ -299,7 +251,7 @@ def fit_fleet(
             s = soh_w[vid]
             d = (s["date"].to_numpy().astype("datetime64[D]") - hist[vid].dates[0]).astype(int)
             days[sel] = d[(d >= 0) & (d < hist[vid].n_days)]
-    knees, inp, pooled = _knees(inp, pooled, days)
+    knees, inp, pooled = fit_knees(inp, pooled, days)
     q, q_src = _process_var(inp, pooled, days)
     out = {}
     for i, vid in enumerate(vids):

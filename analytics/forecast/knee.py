@@ -16,15 +16,18 @@ The interval includes the knee coefficient's uncertainty.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from analytics.forecast.pooling import PooledFit, PoolingInputs, fit_pooled
 
 __all__ = [
     "MIN_DELTA_CHI2",
     "MIN_LOSS_PCT",
     "Knee",
     "detect_knee",
+    "fit_knees",
     "knee_basis",
     "knee_forecast_basis",
     "refit_with_knee",
@@ -91,3 +94,53 @@ def refit_with_knee(
     V = np.linalg.inv(Pinv + (X4.T * w) @ X4)
     m = V @ (Pinv @ mu + (X4.T * w) @ y)
     return m, V
+
+
+def fit_knees(
+    inp: PoolingInputs, pooled: PooledFit, days: np.ndarray
+) -> tuple[dict[int, Knee], PoolingInputs, PooledFit]:
+    """Detect knees, refit the fleet without them, and fit knee vehicles with the extra term."""
+    w_all = 1.0 / (inp.var_meas + pooled.sigma_r**2)
+    r_all = inp.y - np.einsum("nk,nk->n", inp.X, pooled.mean[inp.vehicle_index])
+    found: dict[int, Knee] = {}
+    for v in np.unique(inp.vehicle_index):
+        sel = np.flatnonzero(inp.vehicle_index == v)
+        k = detect_knee(days[sel], r_all[sel], w_all[sel])
+        if k is not None:
+            found[int(v)] = k
+    if not found:
+        return {}, inp, pooled
+    y_adj = inp.y.copy()
+    for v, k in found.items():
+        sel = inp.vehicle_index == v
+        y_adj[sel] += k.coef * knee_basis(days[sel], k.onset_day)
+    inp_adj = replace(inp, y=y_adj)
+    pooled = fit_pooled(inp_adj)
+    out = {}
+    for v, k in found.items():
+        sel = inp.vehicle_index == v
+        t = days[sel]
+        w = 1.0 / (inp.var_meas[sel] + pooled.sigma_r**2)
+        pinv = np.linalg.inv(pooled.prior_cov[v])
+        best = None
+        # the onset again, now with the ageing rates refitted for each candidate (profile fit)
+        for onset in np.arange(t[0] + 90.0, t[-1] - 42.0, 14.0):
+            m, V = refit_with_knee(
+                inp.X[sel],
+                inp.y[sel],
+                w,
+                pooled.prior_mean[v],
+                pooled.prior_cov[v],
+                knee_basis(t, onset),
+            )
+            r = inp.y[sel] - np.column_stack([inp.X[sel], -knee_basis(t, onset)]) @ m
+            d = m[:3] - pooled.prior_mean[v]
+            obj = float(np.sum(w * r * r) + d @ pinv @ d)
+            if m[3] > 0 and (best is None or obj < best[0]):
+                best = (obj, onset, m, V)
+        if best is None:
+            continue
+        _, onset, m, V = best
+        pooled.mean[v], pooled.cov[v] = m[:3], V[:3, :3]
+        out[v] = Knee(float(onset), float(m[3]), float(np.sqrt(V[3, 3])), k.delta_chi2)
+    return out, inp_adj, pooled
