@@ -17,8 +17,9 @@ from analytics.sessions.frame import clean_clock, wide_frame
 from analytics.soh.anchors import find_anchors
 from analytics.soh.bms import bms_observations
 from analytics.soh.calibration import BMS_METHODS
-from analytics.soh.config import REFERENCE_TEMP_C, SohConfig
+from analytics.soh.config import SohConfig
 from analytics.soh.counting import counting_observations
+from analytics.soh.daily import daily_series
 from analytics.soh.fusion import FusionModel, fuse
 from analytics.soh.ocv import ocv_observations
 from analytics.soh.pairs import empty_observations
@@ -48,7 +49,6 @@ BIAS_PRIORS: dict[str, tuple[float, float]] = {
 }
 RESISTANCE_BASELINE_DAYS = 30
 RESISTANCE_MODEL_SD_PCT = 1.0  # residue of the Arrhenius normalisation, growth points
-Z90 = 1.6449
 
 
 def _session_lookup(sessions: pl.DataFrame):  # type: ignore[no-untyped-def]
@@ -163,7 +163,7 @@ def fuse_vehicle(
     if cap_fit is None:
         return obs, pl.DataFrame(), {}  # nothing kept: no number rather than a made-up one
     res_fit = _fuse_resistance(obs, vo.d0, vo.n_days, vo.r_ref_rel_sd)
-    daily = _daily(
+    daily = daily_series(
         vo.ref, vo.reference, vo.ref_ah, vo.r_ref, vo.d0, vo.n_days, obs, cap_fit, res_fit, merged
     )
     return obs, daily, cap_fit.bias
@@ -268,77 +268,3 @@ def _fuse_resistance(obs: pl.DataFrame, d0: date, n_days: int, base_rel_sd: floa
     base_sd = (1.0 + fit.level / 100.0) * base_rel_sd * 100.0
     sd = np.sqrt(fit.level_sd**2 + base_sd**2 + RESISTANCE_MODEL_SD_PCT**2)
     return replace(fit, level_sd=sd)
-
-
-def _daily(
-    ref, reference, ref_ah, r_ref, d0, n_days, obs, cap_fit, res_fit, priors
-) -> pl.DataFrame:  # type: ignore[no-untyped-def]
-    dates = [d0 + timedelta(days=i) for i in range(n_days)]
-    kept = obs.filter(pl.col("kept") & (pl.col("quantity") != "resistance_mohm"))
-    counts = kept.group_by("date").agg(pl.len().alias("n"), pl.col("method").unique().alias("m"))
-    frame = pl.DataFrame({"date": dates}).join(counts, on="date", how="left").sort("date")
-    n_obs = frame["n"].fill_null(0).to_numpy()
-    n_total = np.cumsum(n_obs)
-    idx = np.arange(n_days)
-    last = np.maximum.accumulate(np.where(n_obs > 0, idx, -1))
-    since = np.where(last >= 0, idx - last, -1)
-    if cap_fit is None:
-        soh = sd = np.full(n_days, np.nan)
-        methods = "none"
-        disagree: list[str] = []
-    else:
-        soh, sd = cap_fit.level, cap_fit.level_sd
-        used = sorted(set(kept["method"].to_list()))
-        methods = "kalman_rts(" + "+".join(used) + ")"
-        disagree = [
-            m for m, (b, bsd) in cap_fit.bias.items()
-            if abs(b - priors.get(m, (0.0, 0.0))[0]) > max(2.0, 2 * bsd)
-        ]  # fmt: skip
-    if res_fit is None:
-        growth = g_sd = np.full(n_days, np.nan)
-    else:
-        growth, g_sd = res_fit.level, res_fit.level_sd
-    e_soh, e_sd = _energy_soh(ref, ref_ah, r_ref, soh, sd, growth)
-    flags = np.where((since < 0) | (since > 30) | (sd > 2.5), "thin_data", "")
-    if disagree:
-        extra = ";".join(f"method_disagrees:{m}" for m in disagree)
-        flags = np.array([f"{f};{extra}" if f else extra for f in flags])
-    return pl.DataFrame(
-        {
-            "vehicle_id": ref.vehicle_id,
-            "date": dates,
-            "soh_pct": soh,
-            "soh_low_pct": soh - Z90 * sd,
-            "soh_high_pct": soh + Z90 * sd,
-            "energy_soh_pct": e_soh,
-            "resistance_growth_pct": growth,
-            "method": methods,
-            "n_observations": n_obs.astype(np.int32),
-            "capacity_ah": soh / 100.0 * ref_ah,
-            "energy_soh_low_pct": e_soh - Z90 * e_sd,
-            "energy_soh_high_pct": e_soh + Z90 * e_sd,
-            "resistance_growth_low_pct": growth - Z90 * g_sd,
-            "resistance_growth_high_pct": growth + Z90 * g_sd,
-            "n_observations_total": n_total.astype(np.int32),
-            "days_since_observation": pl.Series(since).cast(pl.Int32).replace(-1, None),
-            "reference": reference,
-            "reference_capacity_ah": ref_ah,
-            "reference_temp_c": REFERENCE_TEMP_C,
-            "flags": flags,
-        },
-        strict=False,
-    )
-
-
-def _energy_soh(ref, ref_ah, r_ref, soh, sd, growth):  # type: ignore[no-untyped-def]
-    """Usable-energy SoH at 25 °C: capacity SoH less the extra resistive loss at C/3.
-
-    E ∝ C · (V_ocv − I·R): at a C/3 discharge the resistive share ``a = I·R/V`` of a new pack
-    grows with resistance, so ``E/E_new = SoH · (1 − a·(1+g)) / (1 − a)``.
-    """
-    if r_ref is None or not ref.nominal_voltage_v:
-        return soh, sd
-    a = (ref_ah / 3.0) * (r_ref / 1000.0) / ref.nominal_voltage_v
-    g = np.nan_to_num(growth, nan=0.0) / 100.0
-    factor = (1.0 - a * (1.0 + g)) / (1.0 - a)
-    return soh * factor, sd * factor
