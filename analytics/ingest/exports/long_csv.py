@@ -12,7 +12,7 @@ from pathlib import Path
 
 from analytics.errors import FormatError
 from analytics.ingest.base import ReadContext, SqlChunk, strip_gz
-from analytics.ingest.exports.keycheck import batches_summary
+from analytics.ingest.exports.keycheck import hashed_keys_increasing
 from analytics.ingest.exports.tabular import (
     count_rejects,
     csv_header,
@@ -80,27 +80,28 @@ class LongCsvReader:
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[SqlChunk]:
         header = csv_header(path)
-        columns = {h: "VARCHAR" for h in header}
-        select = long_select(columns, ctx, path)
-        rel, params = csv_relation(path, header)
+        long_select({h: "VARCHAR" for h in header}, ctx, path)  # checks the columns
+        # value parsed by the CSV reader itself: a cell that is not a number rejects its line
+        # (counted as bad_value with the line); times converted once, text kept only on failure
+        rel, params = csv_relation(path, header, {"value": "DOUBLE"})
+        vid = "nullif(vehicle_id, '')" if "vehicle_id" in header else "CAST(NULL AS VARCHAR)"
+        unit = ", nullif(trim(unit), '') AS unit" if "unit" in header else ""
+        inner = (
+            f"SELECT {vid} AS vehicle_id, {ts_expr('ts', 'VARCHAR')} AS ts_c, ts AS ts_txt, "
+            f"signal, value{unit} FROM {rel}"
+        )
         ctx.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _ingest_long AS SELECT {select} FROM {rel}", params
+            "CREATE OR REPLACE TEMP TABLE _ingest_long AS SELECT vehicle_id, ts_c AS ts, signal, "
+            f"value, CASE WHEN ts_c IS NULL THEN ts_txt END AS ts_raw{', unit' if unit else ''} "
+            f"FROM ({inner})",
+            params,
         )
         rejected = count_rejects(ctx)
         rows = ctx.con.execute("SELECT count(*) FROM _ingest_long").fetchall()[0][0]
         ctx.records_read += int(rows) + rejected
         ctx.records_skipped += rejected
-        groups = None
-        if "unit" not in columns:
-            reader = ctx.con.sql(
-                "SELECT signal, ts, value, vehicle_id FROM _ingest_long"
-            ).to_arrow_reader(1 << 20)
-            groups = batches_summary(reader, ctx.vehicle_id)
-        yield SqlChunk(
-            "SELECT * FROM _ingest_long",
-            unique_keys=True if groups is not None else None,
-            groups=groups,
-        )
+        unique = hashed_keys_increasing(ctx.con, "_ingest_long")
+        yield SqlChunk("SELECT * FROM _ingest_long", unique_keys=unique)
 
 
 READER = LongCsvReader()

@@ -120,8 +120,9 @@ def count_rejects(ctx: ReadContext) -> int:
     ).fetchall()
     total = 0
     for kind, n, line, text, message in rows:
+        reason = "bad_value" if str(kind).upper() == "CAST" else "malformed_line"
         ctx.issues.add(
-            "malformed_line",
+            reason,
             count=int(n),
             example=str(text),
             location=f"line {line}",
