@@ -162,3 +162,27 @@ class TestExportContract:
         res = ingest_file(wh, path, vehicle_id="T1")
         assert res.status == "failed"
         assert "teslafi@Europe/Berlin" in res.message
+
+
+def test_simulator_outputs_ingest_to_its_telemetry(tmp_path, sim_fleet):
+    """The files the simulator writes (through our writers) give back its telemetry exactly."""
+    from analytics.ingest import ingest_paths
+    from analytics.simulate import write_outputs
+    from analytics.warehouse import open_warehouse
+
+    out = tmp_path / "sim"
+    write_outputs(sim_fleet, out, formats=("long", "long_csv", "wide", "dimo"), workers=1)
+    vid = sim_fleet.vehicles["vehicle_id"][0]
+    want = _expected(sim_fleet.telemetry(vid))
+    for folder in ("long", "long_csv", "wide", "dimo"):
+        wh = open_warehouse(":memory:")
+        try:
+            results = ingest_paths(
+                wh, [out / "exports" / folder, out / "vehicles.csv"], show_progress=False
+            )
+            assert all(r.status == "ok" for r in results), [r.summary() for r in results]
+            _assert_same(_stored(wh), want, rel=1e-12)
+            ref = wh.sql("SELECT capacity_reference FROM vehicles")["capacity_reference"]
+            assert ref.to_list() == ["nominal"]
+        finally:
+            wh.close()
