@@ -34,6 +34,9 @@ __all__ = ["HANDLING_S", "MERGE_GAP", "assign_plug_windows", "plug_evidence", "p
 HANDLING_S = 180.0
 """Time to connect the cable after arriving (or to remove it before leaving), at most."""
 
+END_ECHO_S = 120.0
+"""Connected-cable samples this close to a charge's end are the charge end's echo."""
+
 _MATCH_SLACK = timedelta(minutes=5)
 MERGE_GAP = timedelta(minutes=15)
 """Without a cable signal, charges closer than this are taken as one interrupted session."""
@@ -50,11 +53,23 @@ def plug_evidence(
     """
     if cable.height == 0:
         return pl.DataFrame(schema=_SCHEMA)
-    parts = [
-        utc(cable, "ts").select(
-            "ts", (pl.col("value") >= 0.5).alias("plugged"), pl.lit("cable").alias("source")
+    cab = utc(cable, "ts").select(
+        "ts", (pl.col("value") >= 0.5).alias("plugged"), pl.lit("cable").alias("source")
+    )
+    if charges is not None and charges.height:
+        # A "connected" sample logged as a charge ends says nothing the charge end does not.
+        ends = utc(charges, "end_ts").select(pl.col("end_ts").alias("_end")).sort("_end")
+        cab = (
+            cab.sort("ts")
+            .join_asof(ends, left_on="ts", right_on="_end", strategy="nearest")
+            .filter(
+                ~pl.col("plugged")
+                | pl.col("_end").is_null()
+                | ((pl.col("ts") - pl.col("_end")).abs() > pl.duration(seconds=END_ECHO_S))
+            )
+            .drop("_end")
         )
-    ]
+    parts = [cab]
     for frame, plugged, source in ((drives, False, "drive"), (charges, True, "charge")):
         if frame is None or frame.height == 0:
             continue
