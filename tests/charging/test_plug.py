@@ -103,3 +103,10 @@ def test_cable_removed_when_charging_stops_unless_seen_connected_later():
     cable = _cable((m(0), 0), (m(10), 1), (m(60), 1), (m(100), 0))
     iv = plug_intervals(plug_evidence(cable, None, charges))
     assert iv["plug_out_ts"].to_list() == [m(80)]
+
+
+def test_connected_sample_logged_at_the_charge_end_is_not_later_evidence():
+    charges = _spans((m(5), m(45)))
+    cable = _cable((m(0), 0), (m(10), 1), (m(45), 1), (m(100), 0))
+    iv = plug_intervals(plug_evidence(cable, None, charges))
+    assert iv["plug_out_ts"].to_list() == [m(45 + HANDLING_S / 60)]
