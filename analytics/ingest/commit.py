@@ -24,7 +24,15 @@ from analytics.catalog import canonical_unit, conversion, load_catalog
 from analytics.errors import CatalogError
 from analytics.ingest.issues import IssueCollector
 
-__all__ = ["SourceStats", "analyse_source", "insert_signals", "source_columns"]
+__all__ = [
+    "SourceStats",
+    "analyse_source",
+    "conflicting_duplicates",
+    "first_row",
+    "insert_signals",
+    "overlaps_existing",
+    "source_columns",
+]
 
 _NAIVE_TS = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*$"
 
@@ -45,7 +53,7 @@ class SourceStats:
     )
 
 
-def _first(cursor: Any) -> tuple | None:
+def first_row(cursor: Any) -> tuple | None:
     """The first row of a result (or None), reading it to the end as DuckDB requires."""
     rows = cursor.fetchall()
     return rows[0] if rows else None
@@ -394,7 +402,7 @@ def _check_units(
 def overlaps_existing(con: Any, bounds: dict[str, tuple[Any, Any]]) -> bool:
     """True when the warehouse already holds rows of these vehicles inside these times."""
     for vid, (t0, t1) in bounds.items():
-        hit = _first(
+        hit = first_row(
             con.execute(
                 "SELECT 1 FROM signals WHERE vehicle_id = ? AND ts BETWEEN CAST(? AS TIMESTAMPTZ) "
                 "AND CAST(? AS TIMESTAMPTZ) LIMIT 1",

@@ -32,9 +32,9 @@ from analytics.ingest.base import (
     strip_gz,
 )
 from analytics.ingest.commit import (
-    _first,
     analyse_source,
     conflicting_duplicates,
+    first_row,
     insert_signals,
     overlaps_existing,
 )
@@ -287,7 +287,7 @@ def ingest_file(
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     sha = file_sha256(path)
-    dup = _first(
+    dup = first_row(
         wh.execute(
             "SELECT source_id FROM sources WHERE sha256 = ? AND status <> 'failed' "
             "ORDER BY source_id LIMIT 1",

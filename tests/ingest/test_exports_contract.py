@@ -34,8 +34,7 @@ def _assert_same(got: pl.DataFrame, want: pl.DataFrame, rel: float = 1e-9) -> No
     assert got["signal"].to_list() == want["signal"].to_list()
     got_us = got["ts"].dt.epoch("us").to_list()
     want_us = want["ts"].dt.epoch("us").to_list()
-    # CSV/JSON carry millisecond times
-    assert max(abs(a - b) for a, b in zip(got_us, want_us, strict=True)) < 1000
+    assert got_us == want_us  # text formats keep microseconds when the times have them
     diff = (got["value"] - want["value"]).abs() - rel * want["value"].abs()
     assert diff.max() <= 1e-9
 

@@ -26,7 +26,7 @@ import polars as pl
 from analytics.catalog import load_catalog
 from analytics.errors import FormatError
 from analytics.ingest.base import ReadContext, SqlChunk, strip_gz
-from analytics.ingest.commit import _first
+from analytics.ingest.commit import first_row
 from analytics.ingest.exports.tabular import ts_expr
 
 __all__ = ["READER", "DimoJsonReader"]
@@ -82,7 +82,7 @@ class DimoJsonReader:
         if "signals" not in kind:
             self._raise_errors(path)
         _alias_units(con)
-        sig_type = _first(
+        sig_type = first_row(
             con.execute(f"SELECT typeof(unnest({data}signals)) FROM {rel} LIMIT 1", params)
         )
         if sig_type is None:
@@ -119,7 +119,7 @@ class DimoJsonReader:
     def _vehicle(self, con: Any, rel: str, params: dict, cols: dict[str, str], path: Path) -> str:
         ext = cols.get("extensions", "")
         if ext:
-            got = _first(
+            got = first_row(
                 con.execute(
                     f"SELECT {'extensions.vehicleId' if 'vehicleId' in ext else 'NULL'}, "
                     f"{'extensions.tokenId' if 'tokenId' in ext else 'NULL'} FROM {rel} LIMIT 1",

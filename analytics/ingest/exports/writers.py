@@ -18,7 +18,9 @@ from analytics.errors import IngestError
 
 __all__ = [
     "ISO_MS_FORMAT",
+    "ISO_US_FORMAT",
     "VEHICLE_COLUMNS",
+    "iso_format",
     "write_dimo_json",
     "write_long",
     "write_vehicles",
@@ -26,6 +28,14 @@ __all__ = [
 ]
 
 ISO_MS_FORMAT = "%Y-%m-%dT%H:%M:%S%.3fZ"
+ISO_US_FORMAT = "%Y-%m-%dT%H:%M:%S%.6fZ"
+
+
+def iso_format(ts: pl.Series) -> str:
+    """Milliseconds when they carry every time exactly, else microseconds (nothing is lost)."""
+    exact_ms = ts.len() == 0 or bool((ts.dt.epoch("us") % 1000 == 0).all())
+    return ISO_MS_FORMAT if exact_ms else ISO_US_FORMAT
+
 
 # The vehicle-metadata header every file carries (values may be empty), then the optional ones.
 VEHICLE_COLUMNS: tuple[str, ...] = (
@@ -76,7 +86,7 @@ def write_long(frame: pl.DataFrame, path: str | Path, fmt: str = "parquet") -> P
     if fmt == "parquet":
         out.write_parquet(path, compression="zstd", statistics=True)
     elif fmt == "csv":
-        out.with_columns(pl.col("ts").dt.strftime(ISO_MS_FORMAT)).write_csv(path)
+        out.with_columns(pl.col("ts").dt.strftime(iso_format(out["ts"]))).write_csv(path)
     else:
         raise IngestError(f"unknown long format {fmt!r}; use 'parquet' or 'csv'")
     return path
@@ -100,7 +110,7 @@ def write_wide_csv(frame: pl.DataFrame, path: str | Path) -> Path:
         .sort("vehicle_id", "ts")
     )
     order = [s.key for s in cat if s.path in present]
-    wide = wide.select("vehicle_id", pl.col("ts").dt.strftime(ISO_MS_FORMAT), *order)
+    wide = wide.select("vehicle_id", pl.col("ts").dt.strftime(iso_format(wide["ts"])), *order)
     wide.write_csv(path)
     return path
 
@@ -134,9 +144,7 @@ def write_dimo_json(frame: pl.DataFrame, path: str | Path, token_id: int) -> Pat
         .pivot(on="signal", index="ts", values="value", aggregate_function="first")
         .sort("ts")
     )
-    wide = wide.select(
-        pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").alias("timestamp"), *exprs
-    )
+    wide = wide.select(pl.col("ts").dt.strftime(iso_format(wide["ts"])).alias("timestamp"), *exprs)
     rows = wide.write_json()
     ext = {"tokenId": int(token_id), "vehicleId": vehicles[0] if vehicles else None}
     with open(path, "w", encoding="utf-8") as fh:
