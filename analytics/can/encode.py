@@ -12,7 +12,8 @@ writers, and asammdf for MF4 bus logging (``CAN_DataFrame`` channel group).
 Values a layout cannot carry are noted, not hidden: ``notes`` lists saturated signals (with
 the count clipped), catalog columns the layout has no signal for, and mapped signals whose
 column is missing (sent as the DBC's "not available" raw value, or the message is left out).
-Only the time the car is awake (ignition on, plugged in or charging) is logged.
+Only the time the car is awake (ignition on or charging) is logged, as a logger on the bus
+would see it; a day the car sleeps through gives an empty log (noted).
 """
 
 from __future__ import annotations
@@ -75,12 +76,12 @@ LAYOUTS: dict[str, Layout] = {
                 "gm_global_a_high_voltage_management.dbc",
                 default_cycle_ms=1000,
                 cycle_ms=(
-                    ("Battery_Module_1", 100),
-                    ("Battery_Module_2", 100),
-                    ("Battery_Module_3", 100),
-                    ("Battery_Module_4", 100),
+                    ("Battery_Module_1", 200),
+                    ("Battery_Module_2", 200),
+                    ("Battery_Module_3", 200),
+                    ("Battery_Module_4", 200),
                     ("Battery_temp", 500),
-                    ("Pack_Stats", 100),
+                    ("Pack_Stats", 500),
                 ),
             ),
         ),
@@ -118,7 +119,7 @@ LAYOUTS: dict[str, Layout] = {
 
 
 def _awake(highres: pl.DataFrame) -> np.ndarray:
-    cols = [c for c in ("is_ignition_on", "is_plugged_in", "is_charging") if c in highres.columns]
+    cols = [c for c in ("is_ignition_on", "is_charging") if c in highres.columns]
     if not cols:
         return np.ones(highres.height, bool)
     m = np.zeros(highres.height, bool)
@@ -335,6 +336,8 @@ def build_frames(
     if missing:
         notes.append(f"{layout}: layout has no signal for {', '.join(missing)} (not carried)")
     frames = _concat(parts, len(lay.buses))
+    if len(frames) == 0:
+        notes.append(f"{layout}: the car is asleep (no ignition, no charging) all day: empty log")
     if len(frames):  # start on a whole millisecond: ASC and BLF headers keep milliseconds only
         frames.ts_us -= frames.ts_us[0] % 1000
     return frames, sorted(set(notes)), [b.fd for b in lay.buses]
