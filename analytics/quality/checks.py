@@ -9,8 +9,9 @@ Each check is a vectorised function of the frame that returns rows for the quali
   charged while nothing was recorded);
 * sampling — spacing of each signal inside sampled stretches;
 * stuck sensors — a dynamic signal (voltages, currents, SoC, temperatures) repeating one value
-  for 10+ samples and 15+ minutes while the car drove (odometer advanced), or one value over the
-  whole history (flat-lined);
+  for 10+ samples over a stretch in which the car drove (2 km / 15 min for electrical signals,
+  10 km for SoC, 150 km / 3 h for temperatures), or one value over the whole history
+  (flat-lined);
 * odometer — a decrease bracketed by a leap faster than any car drives (the block of samples
   stamped out of order) is a clock jump; any other decrease is a rollback.
 """
@@ -39,19 +40,21 @@ SOC = (
     "Vehicle.Powertrain.TractionBattery.StateOfCharge.Displayed",
 )
 _TB = "Vehicle.Powertrain.TractionBattery."
-# Signal -> km the car must drive during a stretch before a repeated value counts as stuck.
-DYNAMIC_SIGNALS: dict[str, float] = {
-    _TB + "CurrentVoltage": 2.0,
-    _TB + "CurrentCurrent": 2.0,
-    _TB + "CurrentPower": 2.0,
-    _TB + "CellVoltage.Min": 2.0,
-    _TB + "CellVoltage.Max": 2.0,
-    _TB + "StateOfCharge.Current": 10.0,
-    _TB + "StateOfCharge.Displayed": 10.0,
-    _TB + "StateOfCharge.CurrentEnergy": 10.0,
-    _TB + "Temperature.Average": 40.0,
-    _TB + "Temperature.Min": 40.0,
-    _TB + "Temperature.Max": 40.0,
+# Signal -> (km driven, minutes) a stretch of one repeated value must span to count as stuck.
+# Temperatures of a thermally managed pack can hold within one quantisation step for an hour
+# of motorway driving, so they need far more evidence than electrical signals.
+DYNAMIC_SIGNALS: dict[str, tuple[float, float]] = {
+    _TB + "CurrentVoltage": (2.0, 15.0),
+    _TB + "CurrentCurrent": (2.0, 15.0),
+    _TB + "CurrentPower": (2.0, 15.0),
+    _TB + "CellVoltage.Min": (2.0, 15.0),
+    _TB + "CellVoltage.Max": (2.0, 15.0),
+    _TB + "StateOfCharge.Current": (10.0, 15.0),
+    _TB + "StateOfCharge.Displayed": (10.0, 15.0),
+    _TB + "StateOfCharge.CurrentEnergy": (10.0, 15.0),
+    _TB + "Temperature.Average": (150.0, 180.0),
+    _TB + "Temperature.Min": (150.0, 180.0),
+    _TB + "Temperature.Max": (150.0, 180.0),
 }
 MIN_GAP_S = 300.0
 GAP_FACTOR = 2.0
@@ -180,15 +183,12 @@ def find_gaps(frame: pl.DataFrame) -> GapResult:
 def sampling_stats(frame: pl.DataFrame, gaps: GapResult) -> pl.DataFrame:
     """Per signal: rows, time span, spacing inside sampled stretches, value range."""
     covered_h = max(gaps.covered_s / 3600.0, 1e-9)
-    per = (
-        frame.sort("signal", "ts")
-        .with_columns(
-            (pl.col("ts").diff().dt.total_microseconds().cast(pl.Float64) / 1e6)
-            .over("signal")
-            .alias("dt")
-        )
-        .with_columns(pl.when(pl.col("dt") <= gaps.threshold_s).then(pl.col("dt")).alias("dt_in"))
-    )
+    # the frame is in time order: per-signal differences need no sort
+    per = frame.with_columns(
+        (pl.col("ts").diff().dt.total_microseconds().cast(pl.Float64) / 1e6)
+        .over("signal")
+        .alias("dt")
+    ).with_columns(pl.when(pl.col("dt") <= gaps.threshold_s).then(pl.col("dt")).alias("dt_in"))
     return per.group_by("signal", maintain_order=True).agg(
         pl.len().alias("n_rows"),
         pl.col("ts").min().alias("first_ts"),
@@ -217,7 +217,7 @@ def stuck_stretches(frame: pl.DataFrame, gaps: GapResult) -> pl.DataFrame:
     odo = _series(frame, ODOMETER)
     if dyn.height == 0 or odo.height == 0:
         return pl.DataFrame(schema=cols)
-    dyn = dyn.sort("signal", "ts").join(gaps.segments, on="ts", how="left")
+    dyn = dyn.join(gaps.segments, on="ts", how="left", maintain_order="left")
     runs = (
         dyn.with_columns(
             (
@@ -249,9 +249,17 @@ def stuck_stretches(frame: pl.DataFrame, gaps: GapResult) -> pl.DataFrame:
     driven = _value_at(runs, odo, "end_ts", "backward", gaps.threshold_s) - _value_at(
         runs, odo, "start_ts", "forward", gaps.threshold_s
     )
-    need = runs["signal"].replace_strict(DYNAMIC_SIGNALS, return_dtype=pl.Float64)
-    runs = runs.with_columns(pl.Series("magnitude", driven.fill_null(0.0)), pl.Series("need", need))
-    stuck = runs.filter(pl.col("magnitude") >= pl.col("need"))
+    km = {k: v[0] for k, v in DYNAMIC_SIGNALS.items()}
+    minutes = {k: v[1] for k, v in DYNAMIC_SIGNALS.items()}
+    runs = runs.with_columns(
+        pl.Series("magnitude", driven.fill_null(0.0)),
+        pl.col("signal").replace_strict(km, return_dtype=pl.Float64).alias("need_km"),
+        pl.col("signal").replace_strict(minutes, return_dtype=pl.Float64).alias("need_min"),
+    )
+    stuck = runs.filter(
+        (pl.col("magnitude") >= pl.col("need_km"))
+        & (pl.col("duration_s") >= 60.0 * pl.col("need_min"))
+    )
     return stuck.select(
         pl.lit("stuck_sensor").alias("kind"),
         "signal",
