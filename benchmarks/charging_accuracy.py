@@ -109,6 +109,7 @@ def evaluate(fleet, wh) -> dict[str, object]:  # type: ignore[no-untyped-def]
     from analytics.charging.forecast import fleet_load, forecast_load, seasonal_naive
     from analytics.charging.slots import session_slots
     from analytics.charging.timeutil import utc
+    from analytics.errors import ChargingError
 
     tcols = ("start_ts", "end_ts", "plug_in_ts", "plug_out_ts")
     truth = utc(fleet.sessions.filter(pl.col("kind") == "charge"), *tcols)
@@ -161,6 +162,43 @@ def evaluate(fleet, wh) -> dict[str, object]:  # type: ignore[no-untyped-def]
     for a, b, n in ct.iter_rows():
         print(f"    true {a:<22} -> {b:<22} {n}")
 
+    # stress and flexibility inputs against truth
+    tdc = truth.group_by("vehicle_id").agg(
+        (
+            pl.col("grid_energy_kwh").filter(pl.col("charge_type") == "DC").sum()
+            / pl.col("grid_energy_kwh").sum()
+        ).alias("true_dc")
+    )
+    st = wh.sql("SELECT vehicle_id, dc_energy_share FROM charging_stress WHERE period = 'all'")
+    dcj = tdc.join(st, on="vehicle_id")
+    dc_err = (dcj["dc_energy_share"] - dcj["true_dc"]).abs()
+    out["dc_share_mae_pts"] = 100 * float(dc_err.mean())
+    print(
+        f"DC energy share per vehicle: MAE {100 * dc_err.mean():.2f} points, "
+        f"max {100 * dc_err.max():.2f} points"
+    )
+    from analytics.charging.flexibility import flexibility_envelope
+
+    # Same rate definition on both sides (mean power over the active span), so the gap
+    # reflects plug windows and energies only.
+    def _flex(frame: pl.DataFrame, s: str, e: str) -> float:
+        hours = (pl.col(e) - pl.col(s)).dt.total_seconds() / 3600
+        f = frame.select(
+            "vehicle_id", "session_id", "plug_in_ts", "plug_out_ts",
+            pl.col(s).alias("charge_start_ts"), pl.col(e).alias("charge_end_ts"),
+            "grid_energy_kwh", (pl.col("grid_energy_kwh") / hours).alias("max_power_kw"),
+        ).drop_nulls()  # fmt: skip
+        env, _ = flexibility_envelope(f.filter(pl.col("max_power_kw").is_finite()))
+        return float(env["shiftable_kwh"].sum())
+
+    t_shift = _flex(truth, "start_ts", "end_ts")
+    o_shift = _flex(est, "charge_start_ts", "charge_end_ts")
+    out["shiftable_ratio"] = o_shift / t_shift if t_shift else float("nan")
+    print(
+        f"flexibility: shiftable energy {o_shift:,.0f} kWh measured vs {t_shift:,.0f} kWh from "
+        f"the true sessions ({100 * (o_shift / t_shift - 1):+.1f} %; same rate definition)"
+    )
+
     measured = fleet_load(session_slots(est.drop_nulls(["grid_energy_kwh", "max_power_kw"])))
     tslots = session_slots(
         truth.select(
@@ -180,7 +218,10 @@ def evaluate(fleet, wh) -> dict[str, object]:  # type: ignore[no-untyped-def]
         )
         if act.height < 168:
             continue
-        fc = forecast_load(hist)
+        try:
+            fc = forecast_load(hist)
+        except ChargingError:
+            continue  # not two weeks of history before this origin
         sn = seasonal_naive(hist)
         y = act["load_kw"].to_numpy()
         f = fc["load_kw"].to_numpy()

@@ -22,7 +22,7 @@ __all__ = ["run_stage"]
 
 log = logging.getLogger(__name__)
 
-_MAX_HOLD_S = 1800.0
+_SOC_MAX_HOLD_S = 3 * 3600.0  # parked cars report SoC rarely; it barely moves meanwhile
 
 
 def _charge_vehicles(wh: Warehouse, vehicles: Sequence[str] | None) -> list[str]:
@@ -45,7 +45,7 @@ def _soc_bands(wh: Warehouse, vid: str, soc_path: str) -> pl.DataFrame:
 
     bands = wh.sql(
         load_sql("analytics.charging", "soc_bands.sql"),
-        {"vid": vid, "signal": soc_path, "max_hold_s": _MAX_HOLD_S},
+        {"vid": vid, "signal": soc_path, "max_hold_s": _SOC_MAX_HOLD_S},
     )
     return bands.with_columns(vehicle_id=pl.lit(vid))
 

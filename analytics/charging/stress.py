@@ -4,7 +4,7 @@ Indicators (each a documented input of the score):
 
 - ``dc_energy_share``: share of charged grid energy delivered by DC fast chargers;
 - ``share_time_above_90_pct`` / ``share_time_below_10_pct``: share of observed time with the
-  BMS SoC above 90 % / below 10 % (time-weighted samples, gaps over 30 min not counted);
+  BMS SoC above 90 % / below 10 % (time-weighted samples, gaps over 3 h not counted);
 - ``hot_charge_energy_share`` / ``cold_charge_energy_share``: share of charged energy in
   sessions whose battery was above 35 °C / below 0 °C at some point while charging;
 - ``typical_dod_pct``: median depth of discharge between charges (previous charge's SoC out
