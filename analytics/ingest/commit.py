@@ -27,7 +27,7 @@ from analytics.ingest.issues import IssueCollector
 __all__ = [
     "SourceStats",
     "analyse_source",
-    "conflicting_duplicates",
+    "duplicate_counts",
     "first_row",
     "insert_signals",
     "overlaps_existing",
@@ -470,11 +470,21 @@ def insert_signals(
     return int(got[0])
 
 
-def conflicting_duplicates(con: Any) -> tuple[int, str | None]:
-    """Keys in ``_ingest_ok`` given with different values (after a de-duplicating insert)."""
-    row = con.execute(
-        "SELECT count(*), any_value(vehicle_id || ' ' || signal || ' at ' || CAST(ts AS VARCHAR)) "
-        "FROM (SELECT vehicle_id, ts, signal FROM _ingest_ok GROUP BY ALL "
-        "HAVING count(DISTINCT value) > 1)"
-    ).fetchall()[0]
-    return int(row[0]), row[1]
+def duplicate_counts(con: Any) -> list[tuple[str, int, int, str | None]]:
+    """Per vehicle in ``_ingest_ok``: repeated rows, keys with conflicting values, an example.
+
+    Conflicting values at one time usually mean two streams were merged or the logger clock
+    jumped (samples stamped an hour off collide with real ones); the quality report shows them.
+    """
+    rows = con.execute(
+        """
+        WITH k AS (
+            SELECT vehicle_id, ts, signal, count(*) AS n, count(DISTINCT value) AS nv
+            FROM _ingest_ok GROUP BY ALL HAVING count(*) > 1
+        )
+        SELECT vehicle_id, sum(n - 1)::BIGINT, count(*) FILTER (WHERE nv > 1),
+               any_value(signal || ' at ' || CAST(ts AS VARCHAR)) FILTER (WHERE nv > 1)
+        FROM k GROUP BY vehicle_id ORDER BY vehicle_id
+        """
+    ).fetchall()
+    return [(r[0], int(r[1]), int(r[2]), r[3]) for r in rows]

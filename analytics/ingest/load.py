@@ -33,7 +33,7 @@ from analytics.ingest.base import (
 )
 from analytics.ingest.commit import (
     analyse_source,
-    conflicting_duplicates,
+    duplicate_counts,
     first_row,
     insert_signals,
     overlaps_existing,
@@ -197,22 +197,29 @@ def _commit_signals(wh: Warehouse, chunk: SqlChunk, ctx: ReadContext, source_id:
         wh.con, src, params, ctx.vehicle_id, source_id, dedup=dedup, identity=stats.identity
     )
     if dedup:
-        n_conf, example = conflicting_duplicates(wh.con)
-        ctx.issues.add(
-            "conflicting_duplicate",
-            count=n_conf,
-            example=example,
-            detail="same vehicle, time and signal with different values; the first is kept",
-        )
-        in_file = wh.execute(
-            "SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT vehicle_id, ts, signal "
-            "FROM _ingest_ok)) FROM _ingest_ok"
-        ).fetchall()[0][0]
-        ctx.issues.add(
-            "duplicate_row",
-            count=int(in_file),
-            detail="repeated (vehicle, time, signal) in the file; first kept",
-        )
+        per_vehicle = duplicate_counts(wh.con)
+        in_file = sum(d[1] for d in per_vehicle)
+        for vid, dups, conflicts, example in per_vehicle:
+            ctx.issues.add(
+                "duplicate_row",
+                count=dups,
+                detail="repeated (vehicle, time, signal) in the file; first kept",
+            )
+            ctx.issues.add(
+                "conflicting_duplicate",
+                count=conflicts,
+                example=f"{vid} {example}" if example else None,
+                detail="same vehicle, time and signal with different values; the first is kept",
+            )
+            wh.con.executemany(
+                "INSERT INTO quarantine (source_id, vehicle_id, signal, reason, count, example) "
+                "VALUES (?, ?, NULL, ?, ?, ?)",
+                [
+                    [source_id, vid, reason, n, example]
+                    for reason, n in (("duplicate_row", dups), ("conflicting_duplicate", conflicts))
+                    if n
+                ],
+            )
         ctx.issues.add(
             "already_stored",
             count=stats.ok - int(in_file) - written,

@@ -62,6 +62,7 @@ DRIVEN_KM = 0.5
 ODO_TOL_KM = 0.2
 CLOCK_RECOVERY_S = 86_400.0
 MAX_SPEED_KMH = 300.0
+MERGE_JUMPS_S = 6 * 3600.0
 
 
 @dataclass
@@ -276,6 +277,29 @@ def stuck_stretches(frame: pl.DataFrame, gaps: GapResult) -> pl.DataFrame:
     ).sort("signal", "start_ts")
 
 
+def _merge_jumps(rows: list[tuple], t: np.ndarray) -> list[tuple]:
+    """One clock jump per episode: interleaved streams make many drops within hours."""
+    out: list[tuple] = []
+    for r in rows:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev[0] == r[0] == "clock_jump"
+            and t[r[1]] - t[prev[2]] <= MERGE_JUMPS_S
+        ):
+            out[-1] = (
+                prev[0],
+                prev[1],
+                max(prev[2], r[2]),
+                t[max(prev[2], r[2])] - t[prev[1]],
+                max(prev[4], r[4]),
+                prev[5],
+            )
+        else:
+            out.append(r)
+    return out
+
+
 def odometer_events(frame: pl.DataFrame) -> pl.DataFrame:
     """Odometer decreases: ``clock_jump`` when it recovers within a day, else ``odometer_rollback``."""
     odo = _series(frame, ODOMETER)
@@ -348,6 +372,7 @@ def odometer_events(frame: pl.DataFrame) -> pl.DataFrame:
             )
     if not rows:
         return pl.DataFrame(schema=cols)
+    rows = _merge_jumps(rows, t)
     ts = odo["ts"]
     return pl.DataFrame(
         {

@@ -127,7 +127,10 @@ def _summary(vehicle_id, frame, gaps, signals, events, quarantined) -> pl.DataFr
     first, last = (frame["ts"].min(), frame["ts"].max()) if frame.height else (None, None)
     span_s = (last - first).total_seconds() if frame.height else 0.0  # type: ignore[operator]
     cov = 100.0 * gaps.covered_s / span_s if span_s > 0 else 0.0
-    rejected = int(quarantined["count"].sum()) if quarantined.height else 0
+    dup_reasons = ["duplicate_row", "conflicting_duplicate"]
+    stored_fault = quarantined.filter(~pl.col("reason").is_in(dup_reasons))
+    rejected = int(stored_fault["count"].sum()) if stored_fault.height else 0
+    conflicts = int(quarantined.filter(pl.col("reason") == "conflicting_duplicate")["count"].sum())
     oor = int(signals["out_of_range_rows"].sum()) if signals.height else 0
     stuck = (
         int((signals["flat_lined"] | (signals["stuck_stretches"] > 0)).sum())
@@ -152,6 +155,11 @@ def _summary(vehicle_id, frame, gaps, signals, events, quarantined) -> pl.DataFr
         flags.append(f"{rollbacks} odometer rollback(s)")
     if rejected:
         flags.append(f"{rejected} row(s) quarantined at ingest")
+    if conflicts:
+        flags.append(
+            f"{conflicts} time(s) given twice with different values (a clock jump or "
+            "merged streams)"
+        )
     return pl.DataFrame(
         [
             {
@@ -173,7 +181,7 @@ def _summary(vehicle_id, frame, gaps, signals, events, quarantined) -> pl.DataFr
                 "rejected_rows": rejected,
                 "clock_jumps": jumps,
                 "odometer_rollbacks": rollbacks,
-                "grade": _grade(cov, missing, stuck, jumps, rollbacks, bad_frac),
+                "grade": _grade(cov, missing, stuck, jumps + (conflicts > 0), rollbacks, bad_frac),
                 "flags": "; ".join(flags),
                 "computed_at": datetime.now(UTC),
             }

@@ -125,8 +125,26 @@ def test_clock_jump_samples_stamped_late():
         pl.when(block).then(pl.col("ts") + timedelta(hours=2, seconds=30)).otherwise(pl.col("ts"))
     )
     q = quality(shifted)
-    assert "clock_jump" in kinds(q)
+    assert kinds(q).count("clock_jump") == 1
     assert "odometer_rollback" not in kinds(q)
+
+
+def test_clock_jump_interleaving_streams_is_one_event():
+    """An hour stamped one hour late while driving interleaves with the next hour's samples."""
+    cols = day_frame()
+    cols[SPEED][1440 + 480 : 1440 + 600] = 60.0  # a two-hour drive
+    cols[ODO] = 1000.0 + np.cumsum(cols[SPEED] / 60.0)
+    frame = to_long(cols)
+    block = (pl.col("ts") >= T0 + timedelta(minutes=1440 + 480)) & (
+        pl.col("ts") < T0 + timedelta(minutes=1440 + 540)
+    )
+    shifted = frame.with_columns(
+        pl.when(block)
+        .then(pl.col("ts") + timedelta(minutes=60, seconds=20))
+        .otherwise(pl.col("ts"))
+    )
+    q = quality(shifted)
+    assert kinds(q).count("clock_jump") == 1
 
 
 def test_clock_jump_samples_stamped_early():
@@ -177,6 +195,21 @@ def test_stage_writes_tables_and_counts_quarantine(memory_warehouse, tmp_path):
     assert wh.execute("SELECT count(*) FROM quality_vehicles").fetchall()[0][0] == 1
     stages = wh.sql("SELECT stage FROM pipeline_runs")["stage"].to_list()
     assert stages == ["quality", "quality"]
+
+
+def test_conflicting_times_are_reported(memory_warehouse, tmp_path):
+    wh = memory_warehouse
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "vehicle_id,ts,signal,value\nC2,2024-01-01T00:00:00Z,speed,10\n"
+        "C2,2024-01-01T00:00:00Z,speed,55\nC2,2024-01-01T00:01:00Z,speed,12\n"
+    )
+    res = ingest_file(wh, path)
+    assert {i.reason for i in res.issues} >= {"duplicate_row", "conflicting_duplicate"}
+    run_stage(wh)
+    row = wh.sql("SELECT grade, flags FROM quality_vehicles").row(0, named=True)
+    assert "given twice with different values" in row["flags"]
+    assert row["grade"] == "fair"
 
 
 def test_cli_prints_report(tmp_path, capsys):
