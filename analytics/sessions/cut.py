@@ -88,17 +88,21 @@ def classify_rows(wide: pl.DataFrame, cfg: CutConfig) -> np.ndarray:
         if "is_charging_reported" in wide.columns
         else np.isfinite(is_chg)
     )
-    # a held (not re-reported) charging flag counts only while current still flows in
-    tail_in = np.nan_to_num(cur, nan=0.0) < -cfg.held_flag_current_a  # CV tail still flows in
-    flag = np.where(reported | ~np.isfinite(cur), is_chg > 0.5, (is_chg > 0.5) & tail_in)
+    # evidence other than the flag: charger power, inlet current, current into a parked pack
+    has_other = np.isfinite(chg_pw) | (inlet >= 0) | np.isfinite(cur)
+    other = np.where(
+        np.isfinite(chg_pw),
+        chg_pw > cfg.charging_power_kw,
+        np.where(inlet >= 0, inlet > cfg.charging_current_a, flow_in & ~moving),
+    )
+    # a flag reported on this row decides; a flag only held from an earlier report is stale,
+    # so other evidence decides, and without any a held "charging" needs current flowing in
+    tail_in = np.nan_to_num(cur, nan=0.0) < -cfg.held_flag_current_a
+    held = np.isfinite(is_chg) & (is_chg > 0.5) & (tail_in | ~np.isfinite(cur))
     charging = np.where(
-        np.isfinite(is_chg),
-        flag,
-        np.where(
-            np.isfinite(chg_pw),
-            chg_pw > cfg.charging_power_kw,
-            np.where(inlet >= 0, inlet > cfg.charging_current_a, flow_in & ~moving),
-        ),
+        np.isfinite(is_chg) & reported,
+        is_chg > 0.5,
+        np.where(has_other, other | (held & tail_in), held),
     )
     # a reported speed decides; without one, a charging flag beats an odometer step (an
     # odometer reported late or quantised can jump while the car stands at a charger)

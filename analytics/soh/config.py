@@ -63,7 +63,7 @@ class SohConfig:
     # resistance
     step_min_a: float = 40.0  # a current step at least this big
     step_min_c_rate: float = 0.3
-    step_max_dt_s: float = 35.0  # both samples this close (exports sample drives at ~30 s)
+    step_max_dt_s: float = 65.0  # both samples this close (exports sample drives at 30–60 s)
     resistance_activation_k: float = 3000.0  # Arrhenius Ea/R of series resistance (~25 kJ/mol)
     resistance_temp_min_c: float = 0.0
     resistance_soc_range_pct: tuple[float, float] = (20.0, 90.0)

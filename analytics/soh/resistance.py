@@ -9,7 +9,7 @@ and kept only at 20–90 % SoC where resistance barely depends on SoC. Each day'
 its steps is one observation; growth is reported against the vehicle's first 30 days of
 observations (``first_observed``), because no nameplate resistance exists.
 
-Valid range. |ΔI| ≥ max(40 A, 0.3 C); both samples ≤ 15 s apart; battery ≥ 0 °C; at least
+Valid range. |ΔI| ≥ max(40 A, 0.3 C); both samples ≤ 65 s apart; battery ≥ 0 °C; at least
 3 steps in a day. The interval between samples adds a share of the RC polarisation, so
 absolute values depend on the logger's sampling; growth ratios do not.
 """
