@@ -418,7 +418,8 @@ class _Sim:
             heater_j = min(c * (8.0 - temp0) / 0.95, 4000.0 * n)
         cool_j = 0.0
         soc0 = st.soc
-        for _ in range(3):
+        temp_end = temp0
+        for _ in range(5):
             pa = aux_w + (heater_j + cool_j) / n
             t1 = pa * pa
             sp1 = s1 + n * pa
@@ -426,9 +427,16 @@ class _Sim:
             sp3 = s3 + 3 * pa * s2 + 3 * t1 * s1 + n * t1 * pa
             xp = x2 + pa * (s1 + l1) + n * t1
             soc_mid = soc0
+            t_hi = min(temp_end, 35.0)
             for _ in range(2):
                 e = self.ocv(soc_mid, "discharge")
-                rf = resistance_factor_scalar(0.5 * (temp0 + st.temp), soc_mid) * st.r_growth
+                # Simpson average of the resistance over the trip's temperature path
+                rf = (
+                    resistance_factor_scalar(temp0, soc_mid)
+                    + 4.0 * resistance_factor_scalar(0.5 * (temp0 + t_hi), soc_mid)
+                    + resistance_factor_scalar(t_hi, soc_mid)
+                ) / 6.0
+                rf *= st.r_growth
                 r0 = self.pack.r0_ohm * rf
                 r1 = self.pack.r1_ohm * rf
                 loss0 = r0 * sp2 / e**2 + 2 * r0 * r0 * sp3 / e**4
@@ -438,11 +446,13 @@ class _Sim:
                 soc_mid = soc0 - 50.0 * ah / st.cap
             temp_start = temp0 + heater_j * 0.95 / c
             t_eq = amb + (loss0 + loss1) / n / ua
-            temp_end = t_eq + (temp_start - t_eq) * math.exp(-n * ua / c)
-            new_cool = c * max(temp_end - 35.0, 0.0) / 2.5
-            if abs(new_cool - cool_j) < 1.0:
-                break
+            new_end = t_eq + (temp_start - t_eq) * math.exp(-n * ua / c)
+            new_cool = c * max(new_end - 35.0, 0.0) / 2.5
+            done = abs(new_cool - cool_j) < 1.0 and abs(min(new_end, 35.0) - t_hi) < 0.05
             cool_j = new_cool
+            temp_end = new_end
+            if done:
+                break
         temp_end = min(temp_end, 35.0)
         t_start = st.t
         err0 = st.bms_err
@@ -620,7 +630,10 @@ class _Sim:
             self.park(t1, loc, plugged=False)
             return
         dc, kw, target, cloc, delay = decision
-        plug_in = st.t + (delay if dc else float(self.rng.uniform(30, 300)))
+        if dc:  # connect, authorise, then power flows
+            plug_in = st.t + delay - float(self.rng.uniform(20.0, min(90.0, delay)))
+        else:
+            plug_in = st.t + min(float(self.rng.uniform(30, 300)), delay)
         self.park(st.t + delay, cloc, plugged=not dc and delay > 600)
         n_before = len(self.ev["kind"])
         latest = None if dc else t1 - float(self.rng.uniform(120, 900))

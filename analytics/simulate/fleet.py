@@ -79,8 +79,8 @@ def simulate_fleet(config: FleetConfig, progress: bool = False) -> Fleet:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        # spawn, not fork: forking a process whose polars thread pool is running can hang
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+        # the event loop uses numpy/scipy only, so forking is safe and avoids re-imports
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
             runs = list(pool.map(_run_one, jobs, chunksize=max(1, len(jobs) // (8 * workers))))
     return Fleet(config, runs)
 

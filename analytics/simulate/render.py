@@ -16,7 +16,7 @@ import numpy as np
 from analytics.simulate.engine import CHARGE, DRIVE, PARK, VehicleRun
 from analytics.simulate.pack import pack_ocv_v, resistance_factor, solve_current_a
 
-__all__ = ["SampleTable", "render_samples"]
+__all__ = ["DriveTrace", "SampleTable", "drive_trace_1hz", "render_samples"]
 
 
 @dataclass
@@ -55,8 +55,10 @@ def _event_times(ev, idx: np.ndarray, period: np.ndarray):
     k = np.arange(rep.size) - first
     ts = start[rep] + k * period[rep]
     # add the last second of each event so that event ends are observed
-    ts = np.concatenate([ts, np.maximum(end - 1.0, start)])
-    rep = np.concatenate([rep, np.arange(idx.size)])
+    last = np.maximum(end - 1.0, start)
+    extra = np.flatnonzero(last - (start + (n - 1) * period) > 0.5)
+    ts = np.concatenate([ts, last[extra]])
+    rep = np.concatenate([rep, extra])
     order = np.lexsort((ts, rep))
     return ts[order], idx[rep[order]]
 
@@ -142,7 +144,11 @@ def render_samples(
         ktmp = np.concatenate([run.charge_knots[s][3] for s in range(len(kt))])
         x = base[seqs] + np.clip(ts - ev["start_s"][eidx], 0, None)
         soc = np.interp(x, axis, ksoc)
-        cur = np.interp(x, axis, kcur)
+        # the current is constant within each SoC step: take the step's value, not a ramp
+        n_knots = np.array([k.size for k in kt])
+        last_knot = np.cumsum(n_knots) - 1
+        j = np.minimum(np.searchsorted(axis, x, side="right"), last_knot[seqs])
+        cur = kcur[j]
         temp = np.interp(x, axis, ktmp)
         dur = np.maximum(ev["end_s"][eidx] - ev["start_s"][eidx], 1.0)
         rf = resistance_factor(temp, soc) * ev["r_growth"][eidx]
@@ -230,3 +236,71 @@ def _previous_kind(kind: np.ndarray, eidx: np.ndarray) -> np.ndarray:
     last = np.maximum.accumulate(active)
     prev = last[np.maximum(eidx - 1, 0)]
     return np.where(prev >= 0, kind[np.maximum(prev, 0)], DRIVE)
+
+
+@dataclass
+class DriveTrace:
+    """Exact 1 Hz physics of one trip (what the event loop approximates by power sums)."""
+
+    t_s: np.ndarray
+    speed_kmh: np.ndarray
+    traction_w: np.ndarray
+    aux_w: float
+    current_a: np.ndarray
+    voltage_v: np.ndarray
+    ocv_v: np.ndarray
+    v_rc_v: np.ndarray
+    soc_pct: np.ndarray
+    temp_c: np.ndarray
+    r0_ohm: np.ndarray
+    r1_ohm: np.ndarray
+
+
+def drive_trace_1hz(run: VehicleRun, event: int) -> DriveTrace:
+    """Integrate one drive event second by second: SoC from the current, RC pair by an exact
+    first-order filter, current from the power balance at the terminal voltage."""
+    from scipy.signal import lfilter
+
+    ev = run.events
+    if int(ev["kind"][event]) != DRIVE:
+        raise ValueError(f"event {event} is not a drive")
+    pack = run.spec.pack
+    drive = run.spec.drive
+    blocks = run.drive_blocks[int(ev["seq"][event])]
+    spd = np.concatenate([drive.speed_kmh[b] for b in blocks])
+    trac = np.concatenate([drive.power_w[b] for b in blocks])
+    aux = float(ev["aux_w"][event])
+    p = trac + aux
+    n = p.size
+    cap = float(ev["cap_ah"][event])
+    frac = np.arange(1, n + 1) / n
+    temp = ev["temp_start"][event] + (ev["temp_end"][event] - ev["temp_start"][event]) * frac
+    soc = np.full(n, float(ev["soc_start"][event]))
+    a = np.exp(-1.0 / pack.tau1_s)
+    cur = np.zeros(n)
+    for _ in range(4):  # fixed point: SoC and RC voltage depend on the current
+        rf = resistance_factor(temp, soc) * ev["r_growth"][event]
+        r0 = pack.r0_ohm * rf
+        r1 = pack.r1_ohm * rf
+        emf = pack_ocv_v(pack, soc, "discharge")
+        i_rc = lfilter([1.0 - a], [1.0, -a], cur)
+        v_rc = r1 * i_rc
+        cur = solve_current_a(p, emf - v_rc, r0)
+        soc = ev["soc_start"][event] - 100.0 * (np.cumsum(cur) - 0.5 * cur) / 3600.0 / cap
+    i_rc = lfilter([1.0 - a], [1.0, -a], cur)
+    v_rc = r1 * i_rc
+    volt = emf - v_rc - cur * r0
+    return DriveTrace(
+        t_s=ev["start_s"][event] + np.arange(n, dtype=float),
+        speed_kmh=spd,
+        traction_w=trac,
+        aux_w=aux,
+        current_a=cur,
+        voltage_v=volt,
+        ocv_v=emf,
+        v_rc_v=v_rc,
+        soc_pct=soc,
+        temp_c=temp,
+        r0_ohm=r0,
+        r1_ohm=r1,
+    )
