@@ -40,9 +40,9 @@ __all__ = [
 # BMS values — definitions differ by make (usable vs gross, buffers): wide.
 BIAS_PRIORS: dict[str, tuple[float, float]] = {
     # the current-sensor gain scales every charge balance alike (shared by both methods)
-    "charge_scale": (0.0, 0.6),
-    "charge_counting": (0.0, 0.8),
-    "ocv": (0.0, 1.5),
+    "charge_scale": (0.0, 0.4),
+    "charge_counting": (0.0, 0.6),
+    "ocv": (0.0, 1.0),
     "bms_soh": (0.0, 5.0),
     "bms_capacity": (0.0, 10.0),
     "bms_energy": (0.0, 10.0),
