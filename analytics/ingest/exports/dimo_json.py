@@ -64,13 +64,16 @@ class DimoJsonReader:
     def read(self, path: Path, ctx: ReadContext) -> Iterator[SqlChunk]:
         con = ctx.con
         params = {"path": str(path)}
-        rel = f"read_json($path, maximum_object_size = {_MAX_OBJECT}, sample_size = -1)"
+        # parse once into a temporary table; every later query reads that, not the file
+        source = f"read_json($path, maximum_object_size = {_MAX_OBJECT}, sample_size = -1)"
         try:
-            cols = {
-                r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}", params).fetchall()
-            }
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _ingest_dimo_raw AS SELECT * FROM {source}", params
+            )
         except Exception as exc:  # duckdb's own error types
             raise FormatError(f"{path} is not valid JSON: {str(exc).splitlines()[0]}") from exc
+        rel, params = "_ingest_dimo_raw", {}
+        cols = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
         if "data" not in cols and "signals" not in cols and "signalsLatest" not in cols:
             self._raise_errors(path)
         vid = ctx.vehicle_id or self._vehicle(con, rel, params, cols, path)
@@ -83,14 +86,13 @@ class DimoJsonReader:
             self._raise_errors(path)
         _alias_units(con)
         sig_type = first_row(
-            con.execute(f"SELECT typeof(unnest({data}signals)) FROM {rel} LIMIT 1", params)
+            con.execute(f"SELECT typeof(unnest({data}signals)) FROM {rel} LIMIT 1")
         )
         if sig_type is None:
             return
         fields = con.execute(
             f"DESCRIBE SELECT unnest(s, recursive := true) "
-            f"FROM (SELECT unnest({data}signals) AS s FROM {rel})",
-            params,
+            f"FROM (SELECT unnest({data}signals) AS s FROM {rel})"
         ).fetchall()
         ftypes = {r[0]: r[1] for r in fields}
         if "timestamp" not in ftypes:
@@ -104,14 +106,17 @@ class DimoJsonReader:
         sql = f"""
             WITH rows AS (SELECT unnest(s, recursive := true)
                           FROM (SELECT unnest({data}signals) AS s FROM {rel})),
-            typed AS (SELECT {ts} AS ts, CAST("timestamp" AS VARCHAR) AS ts_raw, {casts} FROM rows),
+            conv AS (SELECT {ts} AS ts, "timestamp" AS ts_in, {casts} FROM rows),
+            typed AS (SELECT * EXCLUDE (ts_in),
+                      CASE WHEN ts IS NULL THEN CAST(ts_in AS VARCHAR) END AS ts_raw FROM conv),
             cells AS (UNPIVOT typed ON {on} INTO NAME signal VALUE raw)
             SELECT CAST($vid AS VARCHAR) AS vehicle_id, c.ts, c.signal,
                    TRY_CAST(c.raw AS DOUBLE) AS value, c.raw AS value_raw, c.ts_raw,
                    u.unit AS unit
             FROM cells c LEFT JOIN _ingest_dimo_units u ON u.alias = c.signal
         """
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _ingest_dimo AS {sql}", dict(params, vid=vid))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _ingest_dimo AS {sql}", {"vid": vid})
+        con.execute("DROP TABLE _ingest_dimo_raw")
         n = con.execute("SELECT count(*) FROM _ingest_dimo").fetchall()[0][0]
         ctx.records_read += int(n)
         yield SqlChunk("SELECT * FROM _ingest_dimo")
