@@ -138,13 +138,26 @@ def evaluate(fleet, wh) -> dict[str, object]:  # type: ignore[no-untyped-def]
     g = _energy_err(matched, "grid_energy_kwh", "true_grid_kwh")
     k = _energy_err(matched, "pack_energy_kwh", "true_pack_kwh")
     out["energy_grid"], out["energy_pack"] = g, k
-    for ct in ("AC", "DC"):
-        part = matched.filter(pl.col("charge_type") == ct)
-        gx = _energy_err(part, "grid_energy_kwh", "true_grid_kwh")
-        if gx.get("n"):
-            print(
-                f"    grid-side {ct}: n={gx['n']}, mean |err| {gx['mean_pct']:.2f} %, median {gx['median_pct']:.2f} %"
-            )
+    by_power = (
+        matched.join(truth.select(pl.col("session_id").alias("true_id"), "power_kw"), on="true_id")
+        .filter(pl.col("true_grid_kwh") > 0.5)
+        .group_by("charge_type", "power_kw")
+        .agg(
+            pl.len().alias("n"),
+            ((pl.col("grid_energy_kwh") / pl.col("true_grid_kwh") - 1) * 100)
+            .median()
+            .alias("bias"),
+            ((pl.col("pack_energy_kwh") / pl.col("true_pack_kwh") - 1).abs() * 100)
+            .mean()
+            .alias("pk"),
+        )
+        .sort("charge_type", "power_kw")
+    )
+    for ct, kw, n, bias, pk in by_power.iter_rows():
+        print(
+            f"    {ct} {kw:>5.1f} kW: n={n:<5} grid-side median error {bias:+6.2f} %, "
+            f"pack-side mean |err| {pk:5.2f} %"
+        )
     for name, x in (("grid-side", g), ("pack-side", k)):
         if x.get("n"):
             print(
