@@ -135,6 +135,13 @@ def evaluate(fleet, wh) -> dict[str, object]:  # type: ignore[no-untyped-def]
                     f"    unmatched detections: {miss.height}; median start error {ds.median():.0f} s,"
                     f" median end error {de.median():.0f} s"
                 )
+    loc = matched.join(est.select("session_id", "location"), on="session_id").join(
+        truth.select(pl.col("session_id").alias("true_id"), pl.col("location").alias("true_loc")),
+        on="true_id",
+    )
+    loc_acc = float((loc["location"] == loc["true_loc"]).mean()) if loc.height else float("nan")
+    out["location_accuracy"] = loc_acc
+    print(f"  location home/work/public: {100 * loc_acc:.2f} % of matched sessions correct")
     g = _energy_err(matched, "grid_energy_kwh", "true_grid_kwh")
     k = _energy_err(matched, "pack_energy_kwh", "true_pack_kwh")
     out["energy_grid"], out["energy_pack"] = g, k
