@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 from analytics.can.formats.common import ChannelTable, ParseStats, open_binary
 from analytics.can.frames import Frames
@@ -221,7 +220,7 @@ def _parse(
     data = np.concatenate([np.pad(p[5], ((0, 0), (0, width - p[5].shape[1]))) for p in parts])[
         order
     ]
-    codes = st.chans.codes(pl.Series(chan.astype(np.int64)).cast(pl.String))
+    codes = st.chans.codes_int(chan.astype(np.int64))
     fr = st.chans.frames(ts[order], codes, ids & 0x1FFFFFFF, (ids & 0x80000000) != 0, data, length)
     if not keep.all():
         fr = fr.take(keep)

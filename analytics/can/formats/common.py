@@ -117,23 +117,24 @@ class ChannelTable:
         self.names: list[str] = []
         self._index: dict[str, int] = {}
 
+    def _register(self, name: str) -> int:
+        code = self._index.get(name)
+        if code is None:
+            code = self._index[name] = len(self.names)
+            self.names.append(name)
+        return code
+
     def codes(self, names: pl.Series) -> np.ndarray:
         """Channel names to uint16 codes (new names get new codes)."""
         uniq = names.unique().to_list()
-        for u in uniq:
-            if u not in self._index:
-                self._index[u] = len(self.names)
-                self.names.append(u)
-        mapping = pl.DataFrame(
-            {"n": list(self._index), "c": list(self._index.values())},
-            schema={"n": names.dtype, "c": pl.UInt16},
-        )
-        return (
-            names.to_frame("n")
-            .join(mapping, on="n", how="left", maintain_order="left")["c"]
-            .to_numpy()
-            .astype(np.uint16)
-        )
+        lut = [self._register(str(u)) for u in uniq]
+        return names.replace_strict(uniq, lut, return_dtype=pl.UInt16).to_numpy()
+
+    def codes_int(self, numbers: np.ndarray) -> np.ndarray:
+        """Numeric channels (``1``, ``2``...) to codes, without leaving numpy."""
+        uniq = np.unique(numbers)
+        lut = np.array([self._register(str(int(u))) for u in uniq], np.uint16)
+        return lut[np.searchsorted(uniq, numbers)]
 
     def frames(
         self,

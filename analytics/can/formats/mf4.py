@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 from analytics.can.formats.common import ChannelTable, ParseStats
 from analytics.can.frames import Frames, dlc_to_length
@@ -169,7 +168,7 @@ def _frames(sig, start_us: int, chans: ChannelTable) -> Frames | None:  # type: 
     bus = bus.astype(np.int64) if bus is not None else np.ones(s.size, np.int64)
     ts = start_us + np.round(np.asarray(sig.timestamps, np.float64) * 1e6).astype(np.int64)
     mat = data if data.dtype == np.uint8 else data.astype(np.uint8)  # a strided view: no copy
-    codes = chans.codes(pl.Series(bus).cast(pl.String))
+    codes = chans.codes_int(bus)
     return chans.frames(ts, codes, ids & 0x1FFFFFFF, ext, mat, length)
 
 
