@@ -41,6 +41,7 @@ class CutConfig:
     held_flag_current_a: float = 0.3  # a held charging flag needs at least this inflow
     max_gap_s: float = 600.0  # a gap longer than this splits an active run
     min_stop_s: float = 300.0  # stops shorter than this stay inside the drive
+    car_on_current_a: float = 3.0  # above this at standstill the car is switched on
     min_drive_s: float = 60.0
     min_drive_km: float = 0.3
     min_charge_s: float = 60.0
@@ -139,8 +140,13 @@ def assign_sessions(wide: pl.DataFrame, cfg: CutConfig | None = None) -> Session
     gap_before = np.diff(t_s, prepend=t_s[0]) > cfg.max_gap_s
 
     # 1. short stops inside a drive are part of it (traffic lights, 30-s samples at 0 km/h)
+    # a longer stop stays inside too while the car was on all along (current drawn by the
+    # drivetrain and cabin: a traffic jam, a wait with the climate running)
     starts, ends, k, prev_k, next_k, stop_s, _ = _neighbours(kind, t_s, odo, cfg)
-    short_stop = (k == PARK) & (prev_k == DRIVE) & (next_k == DRIVE) & (stop_s < cfg.min_stop_s)
+    cur = wide["pack_current_a"].fill_null(np.nan).to_numpy().astype(float)
+    car_on = _run_all(np.abs(cur) > cfg.car_on_current_a, starts, ends)
+    between = (k == PARK) & (prev_k == DRIVE) & (next_k == DRIVE)
+    short_stop = between & ((stop_s < cfg.min_stop_s) | (car_on & (stop_s <= cfg.drive_gap_s)))
     kind = _relabel(kind, starts, ends, short_stop, DRIVE)
 
     # 2. drop blips: very short drives and charges become parking.
