@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["HIGH_SOC_PCT", "plan_fleet", "plan_sessions", "time_above_h"]
+__all__ = ["HIGH_SOC_PCT", "plan_capped", "plan_fleet", "plan_sessions", "time_above_h"]
 
 HIGH_SOC_PCT = 90.0
 _TOL_KWH = 1e-6
@@ -97,3 +97,64 @@ def time_above_h(
     t = threshold_pct
     frac = pl.when(a >= t).then(1.0).when(b <= t).then(0.0).otherwise((b - t) / (b - a))
     return s.group_by("session_id").agg((frac * pl.col("plugged_h")).sum().alias("hours"))
+
+
+def plan_capped(slots: pl.DataFrame, objective: str, max_fleet_kw: float) -> pl.DataFrame:
+    """Plan all sessions jointly so the fleet never draws more than ``max_fleet_kw`` in an hour.
+
+    A linear programme (HiGHS via scipy): minimise objective x energy subject to each
+    session receiving its energy inside its plug window and each hour's fleet energy staying
+    under the cap. Where the cap cannot be met (more must flow than it allows) the excess is
+    admitted at a prohibitive penalty, so the plan stays feasible and the report shows the
+    remaining peak. Sessions the per-session planner would not manage keep their profile and
+    count against the cap.
+    """
+    import numpy as np
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix, hstack
+
+    from analytics.errors import ChargingError
+
+    plan = plan_sessions(slots, objective)
+    free = plan.filter(pl.col("managed"))
+    fixed = plan.filter(~pl.col("managed"))
+    if free.height == 0:
+        return plan
+    hours = plan.select(pl.col("hour_ts").unique().sort()).with_row_index("h")
+    sess = free.select(pl.col("session_id").unique(maintain_order=True)).with_row_index("s")
+    f = free.join(hours, on="hour_ts").join(sess, on="session_id")
+    n, n_h, n_s = f.height, hours.height, sess.height
+    price = f[objective].to_numpy().astype(float)
+    spread = float(np.ptp(price)) if n else 0.0
+    penalty = 1e3 * (abs(float(price.max())) + spread + 1.0)
+    fixed_h = (
+        hours.join(fixed.group_by("hour_ts").agg(pl.col("managed_kwh").sum()), on="hour_ts",
+                   how="left")["managed_kwh"].fill_null(0.0).to_numpy()
+    )  # fmt: skip
+    rows = np.arange(n)
+    a_eq = coo_matrix((np.ones(n), (f["s"].to_numpy(), rows)), shape=(n_s, n))
+    a_eq = hstack([a_eq, coo_matrix((n_s, n_h))]).tocsr()
+    b_eq = free.group_by("session_id").agg(pl.col("grid_energy_kwh").first())
+    b_eq = sess.join(b_eq, on="session_id")["grid_energy_kwh"].to_numpy()
+    a_ub = hstack(
+        [
+            coo_matrix((np.ones(n), (f["h"].to_numpy(), rows)), shape=(n_h, n)),
+            -coo_matrix((np.ones(n_h), (np.arange(n_h), np.arange(n_h))), shape=(n_h, n_h)),
+        ]
+    ).tocsr()
+    b_ub = max_fleet_kw - fixed_h
+    # Later hours are a hair cheaper: equal prices resolve towards less time spent full.
+    t_rank = f["hour_ts"].rank("dense").to_numpy().astype(float)
+    tie = 1e-9 * (spread + 1.0) * (1.0 - t_rank / max(t_rank.max(), 1.0))
+    c = np.concatenate([price + tie, np.full(n_h, penalty)])
+    bounds = np.column_stack(
+        [np.zeros(n + n_h), np.concatenate([f["cap_kwh"].to_numpy(), np.full(n_h, np.inf)])]
+    )
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    if res.status != 0:
+        raise ChargingError(f"the capped charging plan could not be solved: {res.message}")
+    x = np.clip(res.x[:n], 0.0, f["cap_kwh"].to_numpy())
+    solved = f.with_columns(managed_kwh=pl.Series(x)).drop("h", "s")
+    return pl.concat([solved.select(plan.columns), fixed], how="vertical").sort(
+        "session_id", "hour_ts"
+    )

@@ -13,7 +13,13 @@ from typing import Any
 
 import polars as pl
 
-from analytics.charging.schedule import HIGH_SOC_PCT, plan_fleet, plan_sessions, time_above_h
+from analytics.charging.schedule import (
+    HIGH_SOC_PCT,
+    plan_capped,
+    plan_fleet,
+    plan_sessions,
+    time_above_h,
+)
 from analytics.charging.slots import schedulable, session_slots
 from analytics.charging.tariff import Tariff
 from analytics.errors import ChargingError
@@ -53,6 +59,13 @@ class SimulationResult:
                 f"emissions               {s['emissions_before_kg']:,.1f} -> "
                 f"{s['emissions_after_kg']:,.1f} kg CO2e (saved {s['emissions_saved_kg']:,.1f})"
             )
+        if "max_fleet_kw" in s:
+            out.append(
+                f"hours over the cap      {s['hours_over_cap']} (more had to flow than "
+                f"{s['max_fleet_kw']:g} kW allows)"
+                if s["hours_over_cap"]
+                else f"hours over the cap      0 (fleet load <= {s['max_fleet_kw']:g} kW)"
+            )
         out += [
             f"sessions ended short    {s['sessions_ended_short']}",
             f"hours above {HIGH_SOC_PCT:.0f} % SoC     {s['high_soc_h_before']:,.1f} h -> "
@@ -62,12 +75,20 @@ class SimulationResult:
 
 
 def simulate_managed_charging(
-    cs: pl.DataFrame, tariff: Tariff, *, objective: str = "auto", spread: bool = True
+    cs: pl.DataFrame,
+    tariff: Tariff,
+    *,
+    objective: str = "auto",
+    spread: bool = True,
+    max_fleet_kw: float | None = None,
 ) -> SimulationResult:
     """Plan all sessions in ``cs`` (charging_sessions rows) against ``tariff`` and compare.
 
-    ``spread`` breaks price ties towards hours with less fleet load (same cost, lower peak).
+    ``spread`` breaks price ties towards hours with less fleet load (same cost, lower peak);
+    ``max_fleet_kw`` plans the fleet jointly under an hourly fleet power cap (an LP).
     """
+    if max_fleet_kw is not None and max_fleet_kw <= 0:
+        raise ChargingError("--max-fleet-kw must be a positive power in kW")
     if cs.height == 0:
         raise ChargingError(
             "no charging sessions to simulate; run `analytics charging` after `analytics sessions`"
@@ -86,8 +107,13 @@ def simulate_managed_charging(
             f"the tariff {tariff.name} has no {col} for any plugged-in hour "
             f"({slots['hour_ts'].min()} .. {slots['hour_ts'].max()}); use a file covering them"
         )
-    planner = plan_fleet if spread else plan_sessions
-    plan = planner(priced, col).join(extra, on="session_id", how="left")
+    if max_fleet_kw is not None:
+        plan = plan_capped(priced, col, max_fleet_kw)
+        objective += f" under a {max_fleet_kw:g} kW fleet cap"
+    else:
+        plan = (plan_fleet if spread else plan_sessions)(priced, col)
+        objective += " + load-spreading ties" if spread else ""
+    plan = plan.join(extra, on="session_id", how="left")
 
     per_session = plan.group_by("session_id").agg(
         pl.col("grid_energy_kwh").first(),
@@ -123,7 +149,7 @@ def simulate_managed_charging(
     summary: dict[str, Any] = {
         "tariff": tariff.name,
         "currency": tariff.currency,
-        "objective": objective + (" + load-spreading ties" if spread else ""),
+        "objective": objective,
         "sessions": cs.height,
         "sessions_managed": n_managed,
         "sessions_unmanaged": per_session.height - n_managed,
@@ -142,6 +168,9 @@ def simulate_managed_charging(
         "high_soc_h_before": float(hi_before),
         "high_soc_h_after": float(hi_after),
     }
+    if max_fleet_kw is not None:
+        summary["max_fleet_kw"] = max_fleet_kw
+        summary["hours_over_cap"] = int((hourly["managed_kw"] > max_fleet_kw + 1e-6).sum())
     if has_price:
         summary["cost_saved"] = summary["cost_before"] - summary["cost_after"]
     if has_co2:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -179,3 +180,39 @@ def test_fleet_plan_spreads_equal_price_hours_at_the_same_cost():
     assert peak(fleet) < peak(alone)
     per = fleet.group_by("session_id").agg(pl.col("managed_kwh").sum())
     assert (per["managed_kwh"] - 7.0).abs().max() < 1e-9
+
+
+def test_fleet_cap_is_kept_when_possible_and_every_session_still_completes():
+    from analytics.charging.schedule import plan_capped
+
+    n = 5
+    cs = pl.DataFrame(
+        {
+            "vehicle_id": [f"V{i}" for i in range(n)],
+            "session_id": [f"S{i}" for i in range(n)],
+            "plug_in_ts": [T0] * n,
+            "plug_out_ts": [T0 + timedelta(hours=8)] * n,
+            "charge_start_ts": [T0] * n,
+            "charge_end_ts": [T0 + timedelta(hours=2)] * n,
+            "grid_energy_kwh": [14.0] * n,
+            "max_power_kw": [7.0] * n,
+        }
+    )
+    slots = session_slots(cs).with_columns(
+        price_per_kwh=pl.when(pl.col("hour_ts") < T0 + timedelta(hours=4)).then(0.4).otherwise(0.1)
+    )
+    free = plan_sessions(slots, "price_per_kwh")
+    capped = plan_capped(slots, "price_per_kwh", max_fleet_kw=10.0)
+    load = capped.group_by("hour_ts").agg(pl.col("managed_kwh").sum())["managed_kwh"]
+    assert load.max() <= 10.0 + 1e-6  # 70 kWh over 8 h fits under 10 kW
+    per = capped.group_by("session_id").agg(pl.col("managed_kwh").sum())
+    assert (per["managed_kwh"] - 14.0).abs().max() < 1e-6
+    assert (capped["managed_kwh"] <= capped["cap_kwh"] + 1e-9).all()
+    cost = lambda p: float((p["managed_kwh"] * p["price_per_kwh"]).sum())  # noqa: E731
+    assert cost(capped) >= cost(free) - 1e-9  # the cap can only cost money
+    # 40 kWh fit in the four cheap hours under the cap, the other 30 kWh must go earlier
+    assert cost(capped) == pytest.approx(40 * 0.1 + 30 * 0.4)
+
+    tight = plan_capped(slots, "price_per_kwh", max_fleet_kw=5.0)  # 70 kWh > 8 h x 5 kW
+    per = tight.group_by("session_id").agg(pl.col("managed_kwh").sum())
+    assert (per["managed_kwh"] - 14.0).abs().max() < 1e-6  # nobody is left short

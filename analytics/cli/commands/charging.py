@@ -46,6 +46,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="simulate: plan each session alone (do not break price ties by fleet load)",
     )
     parser.add_argument(
+        "--max-fleet-kw",
+        type=float,
+        metavar="KW",
+        help="simulate: plan the fleet jointly so its hourly load stays under this cap (LP)",
+    )
+    parser.add_argument(
         "--out", metavar="CSV", help="simulate: write the hourly fleet load before/after here"
     )
 
@@ -69,7 +75,11 @@ def _simulate(args: argparse.Namespace) -> int:
             params = {"ids": args.vehicle}
         cs = wh.sql(sql, params)
     result = simulate_managed_charging(
-        cs, tariff, objective=args.objective, spread=not args.no_spread
+        cs,
+        tariff,
+        objective=args.objective,
+        spread=not args.no_spread,
+        max_fleet_kw=args.max_fleet_kw,
     )
     for line in result.lines():
         print(line)
