@@ -42,6 +42,7 @@ class CutConfig:
     max_gap_s: float = 600.0  # a gap longer than this splits an active run
     min_stop_s: float = 300.0  # stops shorter than this stay inside the drive
     car_on_current_a: float = 3.0  # above this at standstill the car is switched on
+    crawl_max_s: float = 900.0  # longest "stop" recognised as crawling by the odometer
     min_drive_s: float = 60.0
     min_drive_km: float = 0.3
     min_charge_s: float = 60.0
@@ -146,7 +147,14 @@ def assign_sessions(wide: pl.DataFrame, cfg: CutConfig | None = None) -> Session
     cur = wide["pack_current_a"].fill_null(np.nan).to_numpy().astype(float)
     car_on = _run_all(np.abs(cur) > cfg.car_on_current_a, starts, ends)
     between = (k == PARK) & (prev_k == DRIVE) & (next_k == DRIVE)
-    short_stop = between & ((stop_s < cfg.min_stop_s) | (car_on & (stop_s <= cfg.drive_gap_s)))
+    # ... and a "stop" during which the odometer kept counting was slow driving (speed
+    # samples caught at a crawl); only for stops of up to 15 min, within the stop's own rows
+    crawl = (np.nan_to_num(odo[ends] - odo[starts], nan=0.0) >= cfg.activity_km) & (
+        stop_s <= cfg.crawl_max_s
+    )
+    short_stop = between & (
+        (stop_s < cfg.min_stop_s) | (car_on & (stop_s <= cfg.drive_gap_s)) | crawl
+    )
     kind = _relabel(kind, starts, ends, short_stop, DRIVE)
 
     # 2. drop blips: very short drives and charges become parking.

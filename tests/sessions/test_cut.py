@@ -168,3 +168,12 @@ def test_stale_charging_flag_and_odometer_step_do_not_mislabel() -> None:
         "park",
     ]
     assert out.filter(pl.col("kind") == "charge")["charge_ah"][0] == pytest.approx(10.0)
+
+
+def test_long_stop_with_the_car_on_stays_in_the_drive() -> None:
+    jam = Segment("drive", 600, current_a=10, speed_kmh=0)  # 10 min queue, cabin heating on
+    parked = Segment("park", 600)  # 10 min switched off: a new trip
+    out_jam = sessions_for_vehicle("v1", build_trace([Segment("park", 600), DRIVE, jam, DRIVE]))
+    out_off = sessions_for_vehicle("v1", build_trace([Segment("park", 600), DRIVE, parked, DRIVE]))
+    assert _kinds(out_jam) == ["park", "drive"]
+    assert _kinds(out_off) == ["park", "drive", "park", "drive"]
