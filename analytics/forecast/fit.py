@@ -36,6 +36,7 @@ EXPONENT_GRID = ((0.5, 0.5), (0.5, 0.7), (0.5, 1.0), (0.75, 0.5), (0.75, 1.0))
 LL_MARGIN = 3.0  # log-likelihood gain needed to leave the literature default
 DEFAULT_PROCESS_VAR = 0.3**2  # SoH points^2 per year when the fleet cannot tell
 MIN_SPAN_DAYS = 180  # less than this: the cohort curve, said so
+REWEIGHT = True  # weights from each vehicle's own weekly scatter; interval -> level uncertainty
 
 
 @dataclass
@@ -61,6 +62,7 @@ class VehicleFit:
     process_var: float
     flags: list[str] = field(default_factory=list)
     knee: Knee | None = None
+    level_var: float = 0.0  # stated variance of the latest SoH (its level), added to forecasts
 
     @property
     def message(self) -> str:
@@ -154,6 +156,30 @@ def _select_exponents(hist, soh_w, cohorts) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _last_level_var(inp: PoolingInputs, n_veh: int) -> np.ndarray:
+    """Per vehicle: the variance the ``soh`` table states for its latest value (its level now)."""
+    out = np.zeros(n_veh)
+    if inp.y.size:
+        last = np.r_[inp.vehicle_index[1:] != inp.vehicle_index[:-1], True]
+        out[inp.vehicle_index[last]] = inp.var_meas[last]
+    return out
+
+
+def _scatter_var(inp: PoolingInputs, fit: PooledFit, n_veh: int) -> np.ndarray:
+    """Per observation: its vehicle's weekly scatter around the fitted curve (feasible GLS).
+
+    A fused SoH series' interval mostly describes a slowly varying error of its level; the
+    information about the *shape* of the curve is limited by the week-to-week scatter instead.
+    Vehicles with fewer than 8 weeks keep their stated variance.
+    """
+    r = inp.y - np.einsum("nk,nk->n", inp.X, fit.mean[inp.vehicle_index])
+    n = np.bincount(inp.vehicle_index, minlength=n_veh)
+    ss = np.bincount(inp.vehicle_index, r * r, minlength=n_veh)
+    s2 = np.maximum(ss / np.maximum(n - 3, 1), 0.05**2)
+    own = s2[inp.vehicle_index]
+    return np.where(n[inp.vehicle_index] >= 8, np.minimum(own, inp.var_meas), inp.var_meas)
+
+
 def _residual_autocorrelation(inp: PoolingInputs, fit: PooledFit) -> float:
     """Lag-1 autocorrelation of consecutive weekly residuals, pooled over the fleet (<= 0.9)."""
     r = inp.y - np.einsum("nk,nk->n", inp.X, fit.mean[inp.vehicle_index])
@@ -221,6 +247,7 @@ def fit_fleet(
     *,
     exponents: dict[str, tuple[float, float]] | None = None,
     select_exponents: bool = False,
+    reweight: bool = REWEIGHT,
 ) -> FleetFit:
     """Fit every vehicle in ``hist`` with partial pooling; ``soh`` is the ``soh`` table.
 
@@ -237,7 +264,11 @@ def fit_fleet(
         for c in {h.chemistry for h in hist.values()}
     }
     inp = _inputs(hist, soh_w, exps, cohorts)
+    level_var = _last_level_var(inp, len(hist))
     pooled = fit_pooled(inp)
+    if reweight and inp.y.size:
+        inp = replace(inp, var_meas=_scatter_var(inp, pooled, len(hist)))
+        pooled = fit_pooled(inp)
     rho = _residual_autocorrelation(inp, pooled)
     if rho > 0.05:  # weekly SoH errors are correlated: count them as fewer observations
         inflate = (1.0 + rho) / (1.0 - rho)
@@ -287,6 +318,7 @@ def fit_fleet(
             s_cyc_end=s_cyc,
             last_soh_date=s["date"][-1] if s is not None and s.height else None,
             last_soh_pct=float(s["soh_pct"][-1]) if s is not None and s.height else None,
+            level_var=float(level_var[i]) if reweight else 0.0,
             sigma_r=pooled.sigma_r,
             process_var=q,
             flags=flags,

@@ -109,7 +109,9 @@ def simulate_paths(
         [np.zeros((draws, 1)), np.cumsum(rng.standard_normal((draws, steps)) * steps_sd, axis=1)],
         axis=1,
     )
-    soh = curve + walk
+    # the level today is only as certain as the SoH estimate says (an offset per draw)
+    level = rng.normal(0.0, np.sqrt(vf.level_var), size=(draws, 1)) if vf.level_var > 0 else 0.0
+    soh = curve + walk + level
     extrap = (age > spec.valid_age_years_max) | (efc > spec.valid_efc_max)
     extrap |= np.median(soh, axis=0) < spec.valid_soh_min_pct
     if extrap[: horizon_months + 1].any():

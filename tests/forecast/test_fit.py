@@ -92,14 +92,14 @@ def test_thin_vehicle_gets_cohort_curve_and_wide_interval(fitted):
     assert np.all(np.abs(thin.mean[1:] - prior[1:]) < 2.5 * np.sqrt(np.diag(thin.cov))[1:])
     widths, param_widths = {}, {}
     for name, vf in (("thin", thin), ("rich", rich)):
-        for out, v in ((widths, vf), (param_widths, replace(vf, process_var=0.0))):
+        for out, v in ((widths, vf), (param_widths, replace(vf, process_var=0.0, level_var=0.0))):
             f = forecast_frame(
                 simulate_paths(
                     v, usage_profile(v.history), SCENARIOS["baseline"], horizon_months=24
                 )
             )
             out[name] = float((f["soh_high_pct"] - f["soh_low_pct"])[-1])
-    assert widths["thin"] > 1.3 * widths["rich"]
+    assert widths["thin"] > 1.2 * widths["rich"]
     # the parameter part alone: the thin vehicle does not know its own rates
     assert param_widths["thin"] > 2.0 * param_widths["rich"]
 
