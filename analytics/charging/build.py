@@ -9,6 +9,7 @@ inlet energy and the charge limit where the car reports them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -16,6 +17,9 @@ from analytics.charging.detail import DETAIL_KEYS, session_detail
 from analytics.charging.location import assign_locations
 from analytics.charging.plug import assign_plug_windows, plug_evidence, plug_intervals
 from analytics.charging.timeutil import UTC_US, utc
+
+if TYPE_CHECKING:
+    from analytics.warehouse.db import Warehouse
 
 __all__ = [
     "DC_POWER_KW",
@@ -338,7 +342,7 @@ _DETAIL_SCHEMA = {
 }
 
 
-def load_vehicle_inputs(wh, vehicle_id: str) -> VehicleInputs:  # type: ignore[no-untyped-def]
+def load_vehicle_inputs(wh: Warehouse, vehicle_id: str) -> VehicleInputs:
     """Read one vehicle's charge sessions, cable transitions and window samples."""
     from analytics.catalog import load_catalog
     from analytics.warehouse import load_sql

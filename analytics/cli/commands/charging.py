@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+__all__ = ["DESCRIPTION", "HELP", "NAME", "ORDER", "add_arguments", "run"]
+
 NAME = "charging"
 HELP = "charging sessions, habits, battery stress, flexibility, load forecast; simulate tariffs"
 ORDER = 70
