@@ -54,3 +54,26 @@ def test_noise_scale_is_learnt_from_residuals() -> None:
     fit = fuse(days, y, np.full(days.size, 1.0), np.full(days.size, "ocv"), 300,
                unbiased=frozenset({"ocv"}))  # fmt: skip
     assert fit.scale["ocv"] == pytest.approx(3.0, rel=0.25)
+
+
+def test_lagging_bms_does_not_drag_the_level_after_a_fast_drop() -> None:
+    rng = np.random.default_rng(4)
+    n = 300
+    truth = np.where(np.arange(n) < 100, 98.0, 98.0 - 0.04 * (np.arange(n) - 100))
+    bms = np.empty(n)
+    bms[0] = truth[0]
+    for d in range(1, n):  # the BMS follows the truth with a 45-day time constant
+        bms[d] = bms[d - 1] + (truth[d - 1] - bms[d - 1]) / 45.0
+    days_cc = np.arange(0, n, 7)
+    y_cc = truth[days_cc] + rng.normal(0, 1.0, days_cc.size)
+    days = np.r_[days_cc, np.arange(n)]
+    y = np.r_[y_cc, bms + 2.0]
+    sig = np.r_[np.full(days_cc.size, 1.0), np.full(n, 0.3)]
+    method = np.r_[np.full(days_cc.size, "charge_counting"), np.full(n, "bms_soh")]
+    kw = {"unbiased": frozenset({"charge_counting"})}
+    lagged = fuse(days, y, sig, method, n, model=FusionModel(lagged=("bms_soh",)), **kw)
+    plain = fuse(days, y, sig, method, n, model=FusionModel(), **kw)
+    err_lagged = np.abs(lagged.level[150:] - truth[150:]).mean()
+    err_plain = np.abs(plain.level[150:] - truth[150:]).mean()
+    assert err_lagged < 0.6
+    assert err_lagged < err_plain
