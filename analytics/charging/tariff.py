@@ -12,10 +12,13 @@ Time-of-use JSON (``data/tariffs/tou_ev_example.json``)::
 ``end`` are local wall-clock times (``end`` may be ``24:00``; a period may wrap midnight); a
 later period overrides an earlier one. Prices are averaged over 15-minute steps into each hour.
 
-Hourly CSV (``data/tariffs/hourly_price_carbon_example.csv``): ``#`` comment lines (``# currency: EUR``
+The same time-of-use table may be a CSV (columns ``start, end, price_per_kwh`` and optional
+``name, days, carbon_g_per_kwh``; ``# timezone:``, ``# base_price_per_kwh:``, ``# currency:``
+comments). Hourly CSV (``data/tariffs/hourly_price_carbon_example.csv``): ``#`` comment lines (``# currency: EUR``
 names the currency), then ``ts`` (ISO 8601 hour start, UTC or with offset),
 ``price_per_kwh`` and/or ``carbon_g_per_kwh``. Hours outside the series have no price; sessions touching them are
-skipped and reported, never silently priced.
+skipped and reported, never silently priced. Common column spellings are accepted, and the
+series may also be JSON (a list of objects, or ``{"series": [...]}``).
 """
 
 from __future__ import annotations
@@ -120,17 +123,36 @@ def _load_tou(path: Path, doc: dict) -> Tariff:
     return Tariff(doc.get("name", path.stem), "tou", doc.get("currency", ""), tz, week, None)
 
 
-def _load_series(path: Path) -> Tariff:
-    try:
-        raw = pl.read_csv(path, comment_prefix="#", infer_schema_length=0)
-    except Exception as exc:
-        raise ChargingError(f"{path}: cannot read the hourly series: {exc}") from exc
+_ALIASES = {
+    "ts": ("ts", "timestamp", "datetime", "time", "hour_ts", "hour_start"),
+    "price_per_kwh": ("price_per_kwh", "price", "price_eur_per_kwh", "eur_per_kwh"),
+    "carbon_g_per_kwh": (
+        "carbon_g_per_kwh", "carbon", "co2_g_per_kwh", "carbon_intensity",
+        "carbon_intensity_g_per_kwh", "gco2_per_kwh",
+    ),
+}  # fmt: skip
+
+
+def _canonical(raw: pl.DataFrame) -> pl.DataFrame:
+    """Rename known column aliases (case-insensitive) to the canonical names."""
+    lower = {c.lower().strip(): c for c in raw.columns}
+    renames = {}
+    for name, options in _ALIASES.items():
+        for opt in options:
+            if opt in lower and name not in renames.values():
+                renames[lower[opt]] = name
+                break
+    return raw.rename(renames)
+
+
+def _series(path: Path, raw: pl.DataFrame) -> Tariff:
+    raw = _canonical(raw)
     if "ts" not in raw.columns or not {"price_per_kwh", "carbon_g_per_kwh"} & set(raw.columns):
         raise ChargingError(
             f"{path}: an hourly series needs a 'ts' column and price_per_kwh and/or "
             f"carbon_g_per_kwh (found {raw.columns})"
         )
-    ts = raw["ts"].str.to_datetime(time_zone="UTC", time_unit="us", strict=False)
+    ts = raw["ts"].cast(pl.String).str.to_datetime(time_zone="UTC", time_unit="us", strict=False)
     bad = int(ts.is_null().sum())
     if bad:
         raise ChargingError(f"{path}: {bad} 'ts' values are not ISO 8601 timestamps")
@@ -139,17 +161,52 @@ def _load_series(path: Path) -> Tariff:
         vals = raw[col].cast(pl.Float64, strict=False) if col in raw.columns else None
         out = out.with_columns((vals if vals is not None else pl.lit(None, pl.Float64)).alias(col))
     out = out.group_by("hour_ts").agg(pl.col("price_per_kwh", "carbon_g_per_kwh").mean())
-    return Tariff(path.stem, "hourly", _currency(path), None, None, out.sort("hour_ts"))
+    return Tariff(path.stem, "hourly", _comment(path, "currency"), None, None, out.sort("hour_ts"))
 
 
-def _currency(path: Path) -> str:
-    """``# currency: EUR`` in the leading comment lines, else empty."""
+def _load_csv(path: Path) -> Tariff:
+    """An hourly series, or a time-of-use table (columns start, end, price_per_kwh[, days])."""
+    try:
+        raw = pl.read_csv(path, comment_prefix="#", infer_schema_length=0)
+    except Exception as exc:
+        raise ChargingError(f"{path}: cannot read the tariff CSV: {exc}") from exc
+    cols = {c.lower().strip() for c in raw.columns}
+    if {"start", "end"} <= cols and not set(_ALIASES["ts"]) & cols:
+        table = _canonical(raw).rename({c: c.lower().strip() for c in raw.columns}, strict=False)
+        periods = []
+        for row in table.iter_rows(named=True):
+            days = row.get("days") or "all"
+            period = {
+                "name": row.get("name") or "",
+                "days": days if days in _DAY_SETS else [d.strip() for d in days.split(";")],
+                "start": row["start"],
+                "end": row["end"],
+            }
+            for key in ("price_per_kwh", "carbon_g_per_kwh"):
+                if row.get(key) not in (None, ""):
+                    try:
+                        period[key] = float(row[key])
+                    except ValueError as exc:
+                        raise ChargingError(f"{path}: {key} {row[key]!r} is not a number") from exc
+            periods.append(period)
+        doc: dict = {"periods": periods, "timezone": _comment(path, "timezone") or "UTC"}
+        doc["currency"] = _comment(path, "currency")
+        for key in ("base_price_per_kwh", "carbon_g_per_kwh"):
+            if _comment(path, key):
+                doc[key] = float(_comment(path, key))
+        doc["name"] = path.stem
+        return _load_tou(path, doc)
+    return _series(path, raw)
+
+
+def _comment(path: Path, name: str) -> str:
+    """``# <name>: value`` from the leading comment lines (e.g. currency), else empty."""
     with path.open("r", encoding="utf-8", errors="replace") as fh:
         for line in fh:
             if not line.startswith("#"):
                 break
             key, _, value = line.lstrip("# ").partition(":")
-            if key.strip().lower() == "currency":
+            if key.strip().lower() == name:
                 return value.strip()
     return ""
 
@@ -164,9 +221,15 @@ def load_tariff(path: str | Path) -> Tariff:
             doc = json.loads(p.read_text("utf-8"))
         except json.JSONDecodeError as exc:
             raise ChargingError(f"{p}: not valid JSON ({exc})") from exc
+        if isinstance(doc, list) or (isinstance(doc, dict) and "series" in doc):
+            rows = doc if isinstance(doc, list) else doc["series"]
+            try:
+                return _series(p, pl.DataFrame(rows))
+            except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
+                raise ChargingError(f"{p}: 'series' must be a list of objects ({exc})") from exc
         if not isinstance(doc, dict):
-            raise ChargingError(f"{p}: expected a JSON object with 'periods'")
+            raise ChargingError(f"{p}: expected a JSON object with 'periods' or 'series'")
         return _load_tou(p, doc)
     if p.suffix.lower() in {".csv", ".gz"}:
-        return _load_series(p)
+        return _load_csv(p)
     raise ChargingError(f"{p}: use a .json time-of-use tariff or a .csv hourly series")

@@ -68,7 +68,8 @@ def test_shipped_hourly_series_and_uncovered_hours():
          "base_price_per_kwh"),
         ('{"periods": [{"days": ["funday"], "price_per_kwh": 1}]}', ".json", "unknown day"),
         ('{"timezone": "Mars/Base", "periods": [{"price_per_kwh": 1}]}', ".json", "timezone"),
-        ("time,price\n1,2\n", ".csv", "needs a 'ts' column"),
+        ("when,cost\n1,2\n", ".csv", "needs a 'ts' column"),
+        ("time,price\n1,2\n", ".csv", "not ISO 8601"),
         ("ts,price_per_kwh\nyesterday,0.2\n", ".csv", "not ISO 8601"),
         ("x", ".xlsx", "use a .json"),
     ],
@@ -78,6 +79,28 @@ def test_bad_files_raise_clear_errors(tmp_path, content, suffix, message):
     p.write_text(content)
     with pytest.raises(ChargingError, match=message):
         load_tariff(p)
+
+
+def test_other_spellings_tou_csv_and_json_series(tmp_path):
+    hours = _hours(datetime(2024, 3, 1, 0, tzinfo=UTC), datetime(2024, 3, 1, 1, tzinfo=UTC))
+    csv = tmp_path / "prices.csv"
+    csv.write_text("Timestamp,Price,CO2_g_per_kWh\n2024-03-01T01:00:00+01:00,0.2,300\n")
+    got = load_tariff(csv).hourly(hours)
+    assert got["price_per_kwh"].to_list() == [0.2, None]  # the offset is honoured
+    assert got["carbon_g_per_kwh"].to_list() == [300.0, None]
+
+    tou = tmp_path / "tou.csv"
+    tou.write_text(
+        "# timezone: UTC\n# base_price_per_kwh: 0.3\n# currency: GBP\n"
+        "name,days,start,end,price_per_kwh\nnight,all,00:00,01:00,0.1\n"
+    )
+    t = load_tariff(tou)
+    assert t.kind == "tou" and t.currency == "GBP"
+    assert t.hourly(hours)["price_per_kwh"].to_list() == [0.1, 0.3]
+
+    js = tmp_path / "series.json"
+    js.write_text(json.dumps({"series": [{"ts": "2024-03-01T01:00:00Z", "price_per_kwh": 0.4}]}))
+    assert load_tariff(js).hourly(hours)["price_per_kwh"].to_list() == [None, 0.4]
 
 
 def test_missing_file():
