@@ -13,6 +13,7 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +45,7 @@ from analytics.warehouse.db import Warehouse
 __all__ = ["IngestResult", "file_sha256", "ingest_file"]
 
 _HASH_CHUNK = 8 << 20
+_OVERLAP_BYTES = 64 << 20
 
 
 @dataclass
@@ -82,6 +84,18 @@ def file_sha256(path: Path) -> str:
         while chunk := fh.read(_HASH_CHUNK):
             h.update(chunk)
     return h.hexdigest()
+
+
+def _duplicate_of(wh: Warehouse, sha: str) -> int | None:
+    """The source that already holds this content (failed attempts do not count)."""
+    row = first_row(
+        wh.execute(
+            "SELECT source_id FROM sources WHERE sha256 = ? AND status <> 'failed' "
+            "ORDER BY source_id LIMIT 1",
+            [sha],
+        )
+    )
+    return int(row[0]) if row is not None else None
 
 
 def _detect(path: Path, options: dict[str, Any]) -> Reader:
@@ -293,29 +307,36 @@ def ingest_file(
         raise IngestError(f"no such file: {path}")
     started = time.perf_counter()
     started_at = datetime.now(UTC)
-    sha = file_sha256(path)
-    dup = first_row(
-        wh.execute(
-            "SELECT source_id FROM sources WHERE sha256 = ? AND status <> 'failed' "
-            "ORDER BY source_id LIMIT 1",
-            [sha],
-        )
-    )
     reader = get_reader(fmt) if fmt else None
-    if dup is not None:
-        return IngestResult(str(path), fmt or "", "duplicate", int(dup[0]), sha)
+    # a large file is hashed on a second thread while DuckDB reads it (hashlib releases the
+    # GIL); a small one is hashed first, so re-ingesting it costs nothing at all
+    pool = ThreadPoolExecutor(max_workers=1) if path.stat().st_size > _OVERLAP_BYTES else None
+    sha_job = pool.submit(file_sha256, path) if pool is not None else None
+    sha = "" if sha_job is not None else file_sha256(path)
+    if sha_job is None and (dup := _duplicate_of(wh, sha)) is not None:
+        return IngestResult(str(path), fmt or "", "duplicate", dup, sha)
     ctx = ReadContext(
         vehicle_id=vehicle_id, options=dict(options or {}), progress=progress, con=wh.con
     )
     fmt_name = fmt or "unknown"
     chunk = SqlChunk("")
+    failure: str | None = None
     try:
         reader = reader or _detect(path, ctx.options)
         fmt_name = reader.format
         if reader.target == "signals":
             chunk = _stage_frames(wh, reader, path, ctx)
     except (AnalyticsError, duckdb.Error) as exc:
-        return _record_failure(wh, path, sha, fmt_name, ctx, started, started_at, str(exc), options)
+        failure = str(exc)
+    finally:
+        if sha_job is not None and pool is not None:
+            sha = sha_job.result()
+            pool.shutdown()
+    if sha_job is not None and (dup := _duplicate_of(wh, sha)) is not None:
+        _drop_temp(wh)
+        return IngestResult(str(path), fmt or "", "duplicate", dup, sha)
+    if failure is not None:
+        return _record_failure(wh, path, sha, fmt_name, ctx, started, started_at, failure, options)
 
     source_row = {
         "path": str(path),

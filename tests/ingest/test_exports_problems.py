@@ -268,3 +268,18 @@ def test_custom_column_map_with_scale_and_sign(wh, tmp_path):
         -123.4
     ]
     assert got.filter(pl.col("signal") == VOLT)["value"].to_list() == [390.5, 391.0]
+
+
+def test_large_file_path_hashes_while_reading(wh, tmp_path, monkeypatch):
+    """Files past the overlap size are hashed on a thread; the manifest still works."""
+    import analytics.ingest.load as load
+
+    monkeypatch.setattr(load, "_OVERLAP_BYTES", 0)
+    path = _write(tmp_path, "vehicle_id,ts,signal,value\nV1,2024-01-01T00:00:00Z,speed,1\n")
+    first = ingest_file(wh, path)
+    again = ingest_file(wh, path)
+    assert (first.status, again.status) == ("ok", "duplicate")
+    assert again.source_id == first.source_id and len(first.sha256) == 64
+    assert wh.sql("SELECT count(*) AS n FROM signals")["n"][0] == 1
+    broken = _write(tmp_path, "vehicle_id,ts,signal\n", "broken.csv")
+    assert ingest_file(wh, broken, fmt="long_csv").status == "failed"
