@@ -184,3 +184,24 @@ def test_bms_counters_give_the_capacity_and_are_cross_checked() -> None:
     obs, _ = _run(trace(steps, counters=True, counter_glitch=(REST + 3600, 8.0)))
     cc = _one(obs, "charge_counting")
     assert not cc["kept"] and "disagree" in cc["reason"]
+
+
+def test_missing_signals_give_fewer_methods_not_errors() -> None:
+    long = trace([Step(REST), Step(7200, -50, 7.4), Step(REST)])
+    no_current = long.filter(~pl.col("signal").str.ends_with("CurrentCurrent"))
+    obs, daily = _run(no_current)
+    assert obs.filter(pl.col("kept")).height == 0 and daily.height == 0
+    # a BMS SoH alone still gives a (wide) fused series, labelled with its method
+    bms = pl.DataFrame(
+        {
+            "vehicle_id": "v1",
+            "ts": long["ts"].unique().sort().gather_every(360),
+            "signal": "Vehicle.Powertrain.TractionBattery.StateOfHealth",
+            "value": 97.0,
+        }
+    )
+    obs, daily = _run(pl.concat([no_current, bms]))
+    assert daily.height >= 1 and daily["method"][0] == "kalman_rts(bms_soh)"
+    assert daily["soh_high_pct"][0] - daily["soh_low_pct"][0] > 5.0  # offset unknown: wide
+    obs, daily = _run(long, {"chemistry": None, "nominal_capacity_ah": 150.0})
+    assert set(obs["method"]) >= {"charge_counting"} and "ocv" not in set(obs["method"])
