@@ -50,7 +50,7 @@ def plan_fleet(slots: pl.DataFrame, objective: str, rounds: int = 4) -> pl.DataF
     re-planned once (in ``rounds`` batches) with ``objective + lam x load of the others``,
     where ``lam`` is small enough that the penalty stays below half of the smallest price
     step: it only chooses among equally priced hours, so cost is exactly that of
-    :func:`plan_sessions` while the fleet peak can only be spread.
+    :func:`plan_sessions` while equally priced energy moves towards emptier hours.
     """
     plan = plan_sessions(slots, objective)
     if rounds <= 0 or plan.height == 0:
