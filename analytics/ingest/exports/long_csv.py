@@ -17,6 +17,7 @@ from analytics.ingest.exports.tabular import (
     count_rejects,
     csv_header,
     csv_relation,
+    plausible_ts,
     quote_ident,
     ts_expr,
 )
@@ -24,6 +25,7 @@ from analytics.ingest.exports.tabular import (
 __all__ = ["READER", "LongCsvReader", "long_select"]
 
 REQUIRED = ("ts", "signal", "value")
+_EARLIEST = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
 _TYPED_TS = {"TIMESTAMP WITH TIME ZONE", "BIGINT", "INTEGER"}
 
 
@@ -87,12 +89,15 @@ class LongCsvReader:
         vid = "nullif(vehicle_id, '')" if "vehicle_id" in header else "CAST(NULL AS VARCHAR)"
         unit = ", nullif(trim(unit), '') AS unit" if "unit" in header else ""
         inner = (
-            f"SELECT {vid} AS vehicle_id, {ts_expr('ts', 'VARCHAR')} AS ts_c, ts AS ts_txt, "
+            f"SELECT {vid} AS vehicle_id, {ts_expr('ts', 'VARCHAR', plausible=False)} AS ts_c, "
+            "ts AS ts_txt, "
             f"signal, value{unit} FROM {rel}"
         )
         ctx.con.execute(
-            "CREATE OR REPLACE TEMP TABLE _ingest_long AS SELECT vehicle_id, ts_c AS ts, signal, "
-            f"value, CASE WHEN ts_c IS NULL THEN ts_txt END AS ts_raw{', unit' if unit else ''} "
+            f"CREATE OR REPLACE TEMP TABLE _ingest_long AS SELECT vehicle_id, "
+            f"{plausible_ts('ts_c')} AS ts, signal, value, "
+            f"CASE WHEN ts_c IS NULL OR ts_c < {_EARLIEST} THEN ts_txt END AS ts_raw"
+            f"{', unit' if unit else ''} "
             f"FROM ({inner})",
             params,
         )

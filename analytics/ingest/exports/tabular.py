@@ -22,6 +22,7 @@ __all__ = [
     "csv_header",
     "csv_relation",
     "parquet_columns",
+    "plausible_ts",
     "quote_ident",
     "ts_expr",
 ]
@@ -39,44 +40,60 @@ def _plausible(expr: str) -> str:
     return f"(CASE WHEN ({expr}) >= {_EARLIEST} THEN ({expr}) END)"
 
 
-def ts_expr(col: str, dtype: str, *, fmt: str | None = None, timezone: str | None = None) -> str:
+def ts_expr(
+    col: str,
+    dtype: str,
+    *,
+    fmt: str | None = None,
+    timezone: str | None = None,
+    plausible: bool = True,
+) -> str:
     """SQL turning column ``col`` of DuckDB type ``dtype`` into a UTC ``TIMESTAMPTZ``.
 
     ``fmt``: ``iso8601`` (default), ``epoch_ms``, ``epoch_s`` or a ``strptime`` pattern;
     ``timezone``: an IANA zone for naive local times (``None``: an offset is required).
     The zone name is bound by the caller as ``$tz``.
     """
+    if not plausible:
+        return _convert(col, dtype, fmt, timezone)
+    return _plausible(_convert(col, dtype, fmt, timezone))
+
+
+def plausible_ts(expr: str) -> str:
+    """``expr`` when it is a plausible time (2000-01-01 or later), else NULL."""
+    return _plausible(expr)
+
+
+def _convert(col: str, dtype: str, fmt: str | None, timezone: str | None) -> str:
     c = quote_ident(col)
     dtype = dtype.upper()
     if dtype.startswith("TIMESTAMP WITH TIME ZONE"):
-        return _plausible(c)
+        return c
     if dtype.startswith("TIMESTAMP") or dtype == "DATE":
         if timezone is None:
             raise FormatError(
                 f"column {col!r} holds times without a time zone; write them with an offset "
                 "or as epoch milliseconds (or name the zone in the column map)"
             )
-        return _plausible(f"(CAST({c} AS TIMESTAMP) AT TIME ZONE $tz)")
+        return f"(CAST({c} AS TIMESTAMP) AT TIME ZONE $tz)"
     numeric = dtype in {"BIGINT", "INTEGER", "HUGEINT", "DOUBLE", "FLOAT", "UBIGINT", "SMALLINT"}
     if fmt == "epoch_s":
-        return _plausible(f"to_timestamp(TRY_CAST({c} AS DOUBLE))")
+        return f"to_timestamp(TRY_CAST({c} AS DOUBLE))"
     if numeric or fmt == "epoch_ms":
-        return _plausible(f"(epoch_ms(TRY_CAST({c} AS BIGINT)) AT TIME ZONE 'UTC')")
+        return f"(epoch_ms(TRY_CAST({c} AS BIGINT)) AT TIME ZONE 'UTC')"
     if fmt and fmt not in {"iso8601", "epoch_ms"}:
         local = f"TRY_STRPTIME(trim({c}), '{_sql_str(fmt)}')"
         if timezone is None:
-            return _plausible(f"CAST({local} AS TIMESTAMPTZ)")
-        return _plausible(f"({local}::TIMESTAMP AT TIME ZONE $tz)")
+            return f"CAST({local} AS TIMESTAMPTZ)"
+        return f"({local}::TIMESTAMP AT TIME ZONE $tz)"
     naive = f"(TRY_CAST(trim({c}) AS TIMESTAMP) AT TIME ZONE $tz)" if timezone else "NULL"
-    return _plausible(
-        f"""CASE
+    return f"""CASE
             WHEN suffix({c}, 'Z') THEN TRY_CAST({c} AS TIMESTAMPTZ)
             WHEN regexp_full_match(trim({c}), '-?[0-9]{{1,15}}')
                 THEN epoch_ms(TRY_CAST(trim({c}) AS BIGINT)) AT TIME ZONE 'UTC'
             WHEN regexp_matches(trim({c}), '(?i)z$|{_OFFSET_RE}')
                 THEN TRY_CAST(trim({c}) AS TIMESTAMPTZ)
             ELSE {naive} END"""
-    )
 
 
 def _sql_str(text: str) -> str:
