@@ -5,7 +5,8 @@ Each charge session gets a transparent *session type* from where, when and how i
 ``workplace`` or ``public_ac``. A vehicle's habits are then the energy shares of those types
 plus how full it charges and how often; vehicles are clustered on those standardised features
 (k-means, k chosen by silhouette) and each cluster is *named* from its centroid, so an
-archetype always reads as what it is. Stability is the Jensen-Shannon divergence between a
+archetype always reads as what it is; ``archetype_fit`` is the vehicle's silhouette (-1..1:
+near 1 = clearly in its cluster, near 0 = between two). Stability is the Jensen-Shannon divergence between a
 vehicle's session-type mix in consecutive quarters.
 """
 
@@ -163,6 +164,11 @@ def profile_vehicles(cs: pl.DataFrame) -> pl.DataFrame:
     x = StandardScaler().fit_transform(raw) if feats.height > 1 else raw
     x = np.nan_to_num(x)
     labels = _cluster(x)
+    fit = np.full(len(labels), np.nan)
+    if 2 <= len(set(labels)) < len(labels):
+        from sklearn.metrics import silhouette_samples
+
+        fit = silhouette_samples(x, labels)
     names = []
     for lab in labels:
         centroid = raw[labels == lab].mean(axis=0)
@@ -170,6 +176,7 @@ def profile_vehicles(cs: pl.DataFrame) -> pl.DataFrame:
     return feats.with_columns(
         cluster=pl.Series(labels.astype(np.int32)),
         archetype=pl.Series(names, dtype=pl.String),
+        archetype_fit=pl.Series(fit).fill_nan(None),
         method=pl.lit("kmeans_silhouette_named_centroids"),
     )
 

@@ -49,12 +49,13 @@ def test_locations_from_coordinates(built_fleet):
 
 def test_archetypes_named_after_the_habits(built_fleet):
     wh, truth, _ = built_fleet
-    prof = wh.sql("SELECT vehicle_id, archetype, stability FROM charging_profiles")
+    prof = wh.sql("SELECT vehicle_id, archetype, archetype_fit, stability FROM charging_profiles")
     habit = truth.group_by("vehicle_id").agg(pl.col("habit").first())
     j = habit.join(prof, on="vehicle_id")
     assert j.height == 10
     assert (j["habit"] == j["archetype"]).all(), j
     assert set(j["archetype"]) == set(HABITS)
+    assert j["archetype_fit"].is_between(-1.0, 1.0).all()
 
 
 def test_stress_score_orders_gentle_above_harsh(built_fleet):

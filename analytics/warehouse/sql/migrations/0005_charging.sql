@@ -45,6 +45,7 @@ CREATE TABLE charging_profiles (
     vehicle_id              VARCHAR NOT NULL,
     archetype               VARCHAR NOT NULL,
     cluster                 INTEGER,
+    archetype_fit           DOUBLE,             -- silhouette of the vehicle in its cluster (-1..1)
     n_sessions              INTEGER,
     sessions_per_week       DOUBLE,
     dc_energy_share         DOUBLE,
