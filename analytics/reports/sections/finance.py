@@ -251,9 +251,18 @@ def degradation_rate(data: VehicleData) -> dict[str, Any]:
         rate, lo, hi, how = _wls_rate(obs, data.as_of)
         span = (obs["date"].max() - obs["date"].min()).days
         methods = ", ".join(sorted(obs["method"].unique().to_list()))
+        notes = (
+            [] if span >= 180 else [f"rate from only {span} days of observations; wide interval"]
+        )
+        bms_share = float(obs["method"].str.starts_with("bms").mean())
+        if bms_share > 0.8:
+            notes.append(
+                f"{100 * bms_share:.0f} % of the observations are BMS-reported values, whose bias can "
+                "drift with age; the interval does not cover such a drift"
+            )
         return section(
-            "ok",
-            [] if span >= 180 else [f"rate from only {span} days of observations; wide interval"],
+            "ok" if len(notes) == 0 else "partial",
+            notes,
             rate=estimate(
                 rate,
                 lo,
