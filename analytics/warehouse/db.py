@@ -121,6 +121,7 @@ def open_warehouse(
     """
     if path is not None and str(path) == ":memory:":
         con = duckdb.connect(":memory:")
+        con.execute("SET TimeZone = 'UTC'")
         apply_migrations(con)
         return Warehouse(con, None, read_only=False)
 
@@ -143,6 +144,7 @@ def open_warehouse(
         raise _translate(exc, target) from exc
 
     try:
+        con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ values are shown and returned in UTC
         version = current_version(con)
         latest = latest_version()
         if version > latest:

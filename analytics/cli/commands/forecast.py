@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 NAME = "forecast"
-HELP = "forecast battery SoH per vehicle with intervals, milestones (80 %/70 %) and what-ifs"
+HELP = "forecast battery SoH per vehicle with intervals, milestones (80 %% / 70 %%) and what-ifs"
 DESCRIPTION = (
     "Fit a semi-empirical calendar + cycle ageing model to every vehicle's SoH with partial "
     "pooling across its cohort, then forecast SoH with a 90 % interval (default: until the "
