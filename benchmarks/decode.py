@@ -267,7 +267,8 @@ def main() -> None:
                 (
                     f"(d) ours, {fmt} file -> DuckDB",
                     r["read"] / r["s"],
-                    f"parse {p:.1f}s of {r['s']:.1f}s; {r['rows']:,} rows; "
+                    f"parse {p:.1f}s of {r['s']:.1f}s (+{r['startup_s']:.1f}s start-up); "
+                    f"{r['rows']:,} rows; "
                     f"peak RSS {r['rss_mb']:.0f} MB for {paths[fmt].stat().st_size / 1e6:.0f} MB",
                 )
             )
