@@ -110,13 +110,21 @@ class TestExportContract:
                         "timestamp": "2024-05-07T09:21:00+02:00",
                         "value": 71.0,
                     },
+                    "chassisAxleRow1WheelLeftTirePressure": {
+                        "timestamp": "2024-05-07T09:21:00Z",
+                        "value": 240.0,
+                    },
+                    "sped": {"timestamp": "2024-05-07T09:21:00Z", "value": 1.0},
                 }
             }
         }
         path = tmp_path / "latest.json"
         path.write_text(json.dumps(doc))
         res = ingest_file(wh, path, vehicle_id="car-1")
-        assert (res.format, res.status) == ("dimo_json", "ok"), res.issues
+        assert res.format == "dimo_json"
+        reasons = {i.reason: i for i in res.issues}
+        assert "TirePressure" in reasons["unmapped_column"].example  # DIMO signal we do not use
+        assert "did you mean speed" in reasons["unknown_signal"].example  # a typo
         got = {r["signal"]: r for r in _stored(wh).iter_rows(named=True)}
         assert got["Vehicle.Speed"]["value"] == 42.5
         assert got["Vehicle.Powertrain.Range"]["value"] == pytest.approx(310_000.0)  # km -> m

@@ -50,6 +50,32 @@ def _field_name(name: str) -> str:
     return name
 
 
+def _keep_fields(names: list[str], ctx: ReadContext) -> list[str]:
+    """Fields to read: catalog signals, and unknown names that look like a typo of one.
+
+    DIMO publishes many signals this project does not use (tyres, doors, fuel): those are
+    listed once as ``unmapped_column`` (info). A name close to a catalog alias is kept so the
+    loader reports it as ``unknown_signal`` with the suggestion.
+    """
+    cat = load_catalog()
+    keep, skipped = [], []
+    for f in names:
+        name = _field_name(f)
+        if cat.find(name) is not None or cat.close_matches(name):
+            keep.append(f)
+        else:
+            skipped.append(name)
+    if skipped:
+        ctx.issues.add(
+            "unmapped_column",
+            count=len(skipped),
+            severity="info",
+            example=", ".join(sorted(skipped)[:20]),
+            detail="DIMO signals the catalog does not use were ignored",
+        )
+    return keep
+
+
 class DimoJsonReader:
     """DIMO Telemetry API JSON (``signals`` and ``signalsLatest``)."""
 
@@ -97,7 +123,7 @@ class DimoJsonReader:
         ftypes = {r[0]: r[1] for r in fields}
         if "timestamp" not in ftypes:
             raise FormatError(f"{path}: signals rows have no 'timestamp' field")
-        names = [f for f in ftypes if f != "timestamp"]
+        names = _keep_fields([f for f in ftypes if f != "timestamp"], ctx)
         if not names:
             return
         casts = ", ".join(f'CAST("{f}" AS VARCHAR) AS "{_field_name(f)}"' for f in names)
@@ -170,9 +196,9 @@ class DimoJsonReader:
         rows: list[dict[str, Any]] = []
         for d in docs:
             latest = (d.get("data") or d).get("signalsLatest") or {}
-            for name, obj in latest.items():
-                if not isinstance(obj, dict) or "value" not in obj:
-                    continue  # lastSeen and other scalars
+            fields = [k for k, v in latest.items() if isinstance(v, dict) and "value" in v]
+            for name in _keep_fields(fields, ctx):
+                obj = latest[name]
                 raw = obj.get("value")
                 number = isinstance(raw, int | float) and not isinstance(raw, bool)
                 rows.append(
