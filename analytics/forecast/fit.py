@@ -62,7 +62,7 @@ class VehicleFit:
     process_var: float
     flags: list[str] = field(default_factory=list)
     knee: Knee | None = None
-    level_var: float = 0.0  # stated variance of the latest SoH (its level), added to forecasts
+    level_var: float = 0.0  # persistent error variance of today's SoH level, added to forecasts
 
     @property
     def message(self) -> str:
@@ -157,7 +157,8 @@ def _select_exponents(hist, soh_w, cohorts) -> dict[str, tuple[float, float]]:
 
 
 def _last_level_var(inp: PoolingInputs, n_veh: int) -> np.ndarray:
-    """Per vehicle: the variance the ``soh`` table states for its latest value (its level now)."""
+    """Per vehicle: the variance of its latest weekly observation (stated, or after reweighting
+    the vehicle's own scatter)."""
     out = np.zeros(n_veh)
     if inp.y.size:
         last = np.r_[inp.vehicle_index[1:] != inp.vehicle_index[:-1], True]
@@ -269,6 +270,8 @@ def fit_fleet(
     if reweight and inp.y.size:
         inp = replace(inp, var_meas=_scatter_var(inp, pooled, len(hist)))
         pooled = fit_pooled(inp)
+        # the persistent part of the level's error: stated variance less the transient scatter
+        level_var = np.maximum(level_var - _last_level_var(inp, len(hist)), 0.0)
     rho = _residual_autocorrelation(inp, pooled)
     if rho > 0.05:  # weekly SoH errors are correlated: count them as fewer observations
         inflate = (1.0 + rho) / (1.0 - rho)
