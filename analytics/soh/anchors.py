@@ -22,7 +22,7 @@ import polars as pl
 
 from analytics.soh.config import SohConfig
 
-__all__ = ["ANCHOR_SCHEMA", "ChargeBalance", "find_anchors", "net_charge"]
+__all__ = ["ANCHOR_SCHEMA", "ChargeBalance", "find_anchors", "held_current", "net_charge"]
 
 ANCHOR_SCHEMA = {
     "ts": pl.Datetime("us", "UTC"),
@@ -47,6 +47,22 @@ ANCHOR_SCHEMA = {
 
 def _arr(wide: pl.DataFrame, name: str) -> np.ndarray:
     return wide[name].cast(pl.Float64).fill_null(np.nan).to_numpy()
+
+
+def held_current(wide: pl.DataFrame) -> np.ndarray:
+    """Pack current held from its last reading to every row of the same logging stretch.
+
+    Rows carrying only other signals (sent at their own instants) then integrate the current
+    the way a logger's sample-and-hold does; a new stretch (after a hole) starts unknown.
+    """
+    if "stretch" not in wide.columns:
+        return _arr(wide, "pack_current_a")
+    return (
+        wide.select(pl.col("pack_current_a").cast(pl.Float64).forward_fill().over("stretch"))
+        .to_series()
+        .fill_null(np.nan)
+        .to_numpy()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +95,13 @@ def net_charge(wide: pl.DataFrame, cfg: SohConfig, i_rest: float = 3.0) -> Charg
     on both sides and neither odometer nor SoC moved across it (a parked car whose logger
     slept): it is bridged with the typical standby draw of a parked EV and its uncertainty.
     Any other hole breaks the integrated balance. When the BMS lifetime Ah counters are reported, each row's balance
-    is the last counter reading plus the current integrated since it: exact to the counter's
+    is the last counter reading plus the current integrated since it (or, when a hole lies in
+    between, the next reading less the current integrated until it): exact to the counter's
     resolution, and a logger hole breaks nothing because the BMS kept counting.
     """
     t_s = wide["ts"].dt.epoch("us").to_numpy().astype(np.float64) / 1e6
     n = t_s.size
-    cur = _arr(wide, "pack_current_a")
+    cur = held_current(wide)
     volt = _arr(wide, "pack_voltage_v")
     odo = _arr(wide, "odometer_km")
     soc = _arr(wide, "soc_bms_pct")
@@ -121,13 +138,30 @@ def net_charge(wide: pl.DataFrame, cfg: SohConfig, i_rest: float = 3.0) -> Charg
     # a counter that runs backwards was reset: a new balance starts at that reading
     rows = np.flatnonzero(report)
     back = np.r_[False, (np.diff(c_in[rows]) < -0.5) | (np.diff(c_out[rows]) < -0.5)]
-    resets = np.cumsum(back)[np.searchsorted(rows, kk, side="left")].astype(np.int64)
-    since_ok = broken == broken[kk]  # no unbridgeable hole since the last reading
-    q = np.where(ok & since_ok, counter + q_int - q_int[kk], np.nan)
-    extra_act = act_c - act_c[kk]
-    extra_sby = sby_c - sby_c[kk]
+    n_back = np.cumsum(back)
+
+    def resets_at(idx: np.ndarray) -> np.ndarray:
+        return n_back[np.minimum(np.searchsorted(rows, idx, side="left"), rows.size - 1)]
+
+    resets = resets_at(kk).astype(np.int64)
+    since_ok = ok & (broken == broken[kk])  # no unbridgeable hole since the last reading
+    # else count back from the next reading when the way there is unbroken
+    nxt_rep = np.minimum.accumulate(np.where(report, np.arange(n), n)[::-1])[::-1]
+    has_next = nxt_rep < n
+    kn = np.minimum(nxt_rep, n - 1)
+    until_ok = has_next & (broken == broken[kn]) & ~since_ok
+    counter_next = c_in[kn] - c_out[kn]
+    q = np.where(
+        since_ok,
+        counter + q_int - q_int[kk],
+        np.where(until_ok, counter_next - (q_int[kn] - q_int), np.nan),
+    )
+    ref_i = np.where(since_ok, kk, kn)
+    extra_act = np.abs(act_c - act_c[ref_i])
+    extra_sby = np.abs(sby_c - sby_c[ref_i])
     fixed = np.hypot(cfg.counter_resolution_ah / np.sqrt(12.0),
                      cfg.current_offset_a * extra_act + extra_sby)  # fmt: skip
+    resets = np.where(until_ok, resets_at(kn), resets).astype(np.int64)
     return ChargeBalance(q, fixed, act_c, sby_c, resets, "bms_counter", q_int, broken)
 
 
@@ -145,7 +179,7 @@ def find_anchors(
     if n == 0 or wide["pack_current_a"].is_null().all():
         return pl.DataFrame(schema=ANCHOR_SCHEMA)
     t_s = wide["ts"].dt.epoch("us").to_numpy().astype(np.float64) / 1e6
-    cur = _arr(wide, "pack_current_a")
+    cur = held_current(wide)
     soc = _arr(wide, "soc_bms_pct")
     temp = _arr(wide, "battery_temp_avg_c")
     volt = _arr(wide, "pack_voltage_v")
