@@ -13,7 +13,9 @@ Values a layout cannot carry are noted, not hidden: ``notes`` lists saturated si
 the count clipped), catalog columns the layout has no signal for, and mapped signals whose
 column is missing (sent as the DBC's "not available" raw value, or the message is left out).
 Only the time the car is awake (ignition on or charging) is logged, as a logger on the bus
-would see it; a day the car sleeps through gives an empty log (noted).
+would see it: chassis and cluster messages (speed, odometer, outside temperature, position)
+only with the ignition on, battery messages also while charging; a day the car sleeps
+through gives an empty log (noted).
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ __all__ = ["DBC_DIR", "LAYOUTS", "Bus", "Layout", "build_frames", "write_can_log
 
 DBC_DIR = Path(__file__).resolve().parents[2] / "dbc"
 FORMATS = ("candump", "asc", "blf", "mf4")
+DRIVE_KEYS = frozenset(
+    {"speed_kmh", "odometer_km", "ambient_temp_c", "latitude_deg", "longitude_deg", "range_m"}
+)
 _EXT = {"candump": "log", "asc": "asc", "blf": "blf", "mf4": "mf4"}
 
 
@@ -94,7 +99,7 @@ LAYOUTS: dict[str, Layout] = {
                 "vw_meb.dbc",
                 fd=True,
                 default_cycle_ms=1000,
-                cycle_ms=(("MEB_HVEM_01", 100), ("ESP_21", 20)),
+                cycle_ms=(("MEB_HVEM_01", 100), ("ESP_21", 50)),
             ),
         ),
         "VW MEB CAN FD (opendbc); no pack current or BMS SoC in this layout",
@@ -160,6 +165,9 @@ class _Encoder:
         self.t_s = highres["ts"].dt.epoch("us").to_numpy() / 1e6
         self.df = highres
         self.awake = _awake(highres)
+        self.driving = _awake(
+            highres.select([c for c in highres.columns if c in ("ts", "is_ignition_on")])
+        )
         self.rng = np.random.default_rng(seed + channel)
 
     def column(self, key: str, t: np.ndarray) -> np.ndarray | None:
@@ -184,16 +192,18 @@ class _Encoder:
                 out.append(fr)
         return out
 
-    def _times(self, cycle_ms: int) -> np.ndarray:
+    def _times(self, cycle_ms: int, drive_only: bool = False) -> np.ndarray:
+        awake = self.driving if drive_only else self.awake
         t0, t1 = self.t_s[0], self.t_s[-1] + 1.0
         phase = self.rng.uniform(0, cycle_ms / 1e3)
         t = np.arange(t0 + phase, t1, cycle_ms / 1e3)
         idx = np.clip(np.searchsorted(self.t_s, t, side="right") - 1, 0, len(self.t_s) - 1)
-        t = t[self.awake[idx]]
+        t = t[awake[idx]]
         return t + self.rng.uniform(0, 2e-4, t.size)  # logger timestamp jitter
 
     def _message(self, plan: MessagePlan, maps: list[MappedSignal], cycle_ms: int) -> Frames | None:
-        t = self._times(cycle_ms)
+        # chassis and cluster messages sleep while the car charges; battery ones do not
+        t = self._times(cycle_ms, drive_only=all(m.key in DRIVE_KEYS for m in maps))
         if t.size == 0:
             return None
         by_sig = {s.name: s for s in plan.signals}
