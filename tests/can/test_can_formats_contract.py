@@ -68,15 +68,16 @@ class TestFormatContract:
         assert src["sha256"] and src["bytes"] == path.stat().st_size
         assert "demo_ev.dbc" in src["dbc"]
 
-    def test_gzip_equals_plain(self, demo_frames, tmp_path, memory_warehouse):
+    @pytest.mark.parametrize("fmt", ["candump", "asc", "blf", "mf4"])
+    def test_gzip_equals_plain(self, fmt, demo_frames, tmp_path, memory_warehouse):
         frames, _notes, fd = demo_frames
-        plain = tmp_path / "v1.log"
-        write_log(frames, fd, plain, "candump")
-        gz = tmp_path / "v1.log.gz"
+        plain = tmp_path / f"v1.{_EXT[fmt]}"
+        write_log(frames, fd, plain, fmt)
+        gz = tmp_path / f"v1.{_EXT[fmt]}.gz"
         with open(plain, "rb") as src, gzip.open(gz, "wb") as dst:
             shutil.copyfileobj(src, dst)
         res = ingest_file(memory_warehouse, gz, vehicle_id="v1", options={"dbc": [DEMO_DBC]})
-        assert res.format == "candump" and res.rows_written == expected_rows(frames).height
+        assert res.format == fmt and res.rows_written == expected_rows(frames).height
 
     def test_two_buses_each_with_its_own_dbc(self, highres, tmp_path, memory_warehouse):
         from analytics.can.encode import write_can_logs

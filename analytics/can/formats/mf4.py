@@ -10,7 +10,10 @@ cause: no partial file is ingested silently.
 
 from __future__ import annotations
 
+import gzip
 import logging
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from analytics.can.formats.common import ChannelTable, ParseStats
 from analytics.can.frames import Frames, dlc_to_length
 from analytics.can.reader import CanLogReader
 from analytics.errors import FormatError
+from analytics.ingest.base import is_gzip, strip_gz
 
 __all__ = ["READER", "detect", "iter_frames"]
 
@@ -107,6 +111,20 @@ def _groups(mdf) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
 
 
 def iter_frames(path: Path, stats: ParseStats) -> Iterator[Frames]:
+    if is_gzip(path):  # asammdf needs a seekable file: inflate to a temporary copy
+        with tempfile.TemporaryDirectory(prefix="analytics-mf4-") as tmp:
+            plain = Path(tmp) / strip_gz(path)
+            with gzip.open(path, "rb") as src, open(plain, "wb") as dst:
+                try:
+                    shutil.copyfileobj(src, dst, 8 << 20)
+                except (EOFError, OSError) as exc:
+                    raise FormatError(f"{path}: compressed MF4 ends early ({exc})") from exc
+            yield from _iter_plain(plain, stats)
+        return
+    yield from _iter_plain(path, stats)
+
+
+def _iter_plain(path: Path, stats: ParseStats) -> Iterator[Frames]:
     mdf = _open(path)
     try:
         start_us = int(mdf.header.start_time.timestamp() * 1_000_000)
