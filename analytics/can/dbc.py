@@ -311,11 +311,17 @@ def _bits(sig: Any) -> range | list[int]:
 
 def load_dbc(path: str | Path) -> DbcLoad:
     """Load a DBC with cantools, repairing what can be repaired; raise :class:`DbcError` else."""
-    return _load_cached(str(Path(path).resolve()))
+    p = Path(path).resolve()
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise DbcError(f"cannot read DBC {p}: {exc}") from exc
+    return _load_cached(str(p), st.st_mtime_ns, st.st_size)
 
 
 @lru_cache(maxsize=32)
-def _load_cached(path_s: str) -> DbcLoad:
+def _load_cached(path_s: str, _mtime_ns: int = 0, _size: int = 0) -> DbcLoad:
+    """Parse once per file version (path, modification time, size)."""
     import cantools
     from cantools.database.errors import ParseError as _Unused  # noqa: F401
 
