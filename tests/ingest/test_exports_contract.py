@@ -7,7 +7,7 @@ it, and compare the warehouse with what was written (values in catalog units, UT
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -69,6 +69,46 @@ class TestExportContract:
         again = ingest_file(wh, path)
         assert again.status == "duplicate" and "nothing to do" in again.summary()
         assert wh.execute("SELECT count(*) FROM signals").fetchall()[0][0] == sim_telemetry.height
+
+    @pytest.mark.parametrize(
+        ("fmt", "suffix"),
+        [
+            ("long_parquet", "parquet"),
+            ("long_csv", "csv"),
+            ("wide_csv", "csv"),
+            ("dimo_json", "json"),
+        ],
+    )
+    def test_bad_values_per_format(self, wh, tmp_path, fmt, suffix):
+        """Out-of-range values are quarantined, a fraction SoC is flagged, the rest lands."""
+        t0 = datetime(2024, 6, 1, 12, tzinfo=UTC)
+        n = 30
+        frame = pl.DataFrame(
+            {
+                "vehicle_id": ["B1"] * (2 * n),
+                "ts": [t0 + timedelta(minutes=i) for i in range(n)] * 2,
+                "signal": ["Vehicle.Speed"] * n
+                + ["Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"] * n,
+                "value": [50.0] * (n - 2) + [900.0, 950.0] + [0.8 - i / 1000 for i in range(n)],
+            }
+        )
+        path = tmp_path / f"bad.{suffix}"
+        writer = {
+            "long_parquet": lambda: write_long(frame, path, "parquet"),
+            "long_csv": lambda: write_long(frame, path, "csv"),
+            "wide_csv": lambda: write_wide_csv(frame, path),
+            "dimo_json": lambda: write_dimo_json(frame, path, token_id=5),
+        }[fmt]
+        writer()
+        res = ingest_file(wh, path)
+        reasons = {i.reason: i for i in res.issues}
+        assert res.format == fmt and res.status == "partial"
+        assert reasons["out_of_range"].count == 2
+        assert "Vehicle.Speed = 9" in reasons["out_of_range"].example
+        assert "fraction" in reasons["suspect_unit"].example
+        assert res.rows_written == 2 * n - 2
+        quarantined = wh.sql("SELECT vehicle_id, reason, count FROM quarantine")
+        assert quarantined.rows() == [("B1", "out_of_range", 2)]
 
     def test_wide_parquet(self, wh, tmp_path, sim_telemetry):
         csv_path = tmp_path / "wide.csv"
