@@ -179,6 +179,24 @@ def model_at(forecasts: pl.DataFrame, targets: dict[str, list[date]]) -> pl.Data
     return pl.concat(out)
 
 
+def change_error(forecasts: pl.DataFrame, truth: pl.DataFrame, cut: date, h: int = 12) -> float:
+    """MAE of the forecast *change* over ``h`` months (from the last day of data) against the true
+    change: how well the model predicts the fade itself, apart from the SoH input's level error."""
+    day0 = cut - timedelta(days=1)
+    targets = {v: [day0, _months(cut, h)] for v in forecasts["vehicle_id"].unique().to_list()}
+    m = model_at(forecasts, targets).sort("vehicle_id", "date")
+    t = truth.filter(pl.col("date").is_in([day0, _months(cut, h)])).sort("vehicle_id", "date")
+    dm = m.group_by("vehicle_id").agg(
+        (pl.col("soh_pct").last() - pl.col("soh_pct").first()).alias("dm")
+    )
+    dt = t.group_by("vehicle_id").agg(
+        (pl.col("capacity_soh_pct").last() - pl.col("capacity_soh_pct").first()).alias("dt"),
+        pl.len().alias("n"),
+    )
+    j = dm.join(dt.filter(pl.col("n") == 2), on="vehicle_id")
+    return float((j["dm"] - j["dt"]).abs().mean()) if j.height else float("nan")
+
+
 def score(pred: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float]:
     j = pred.with_columns(pl.col("date").cast(pl.Date)).join(
         truth.select("vehicle_id", pl.col("date").cast(pl.Date), "capacity_soh_pct"),
@@ -220,6 +238,7 @@ def main() -> None:
         )
     )
     results: dict[tuple[int, int, str], dict[str, float]] = {}
+    changes: dict[int, float] = {}
     full = None
     if source == "truth":
         wh = open_warehouse(":memory:")
@@ -262,6 +281,7 @@ def main() -> None:
                 sel = p.filter(pl.col("date") == _months(cut, h))
                 if sel.height:
                     results[(cut_m, h, name)] = score(sel, truth)
+        changes[cut_m] = change_error(res.forecasts, truth, cut)
         print(
             f"  cut-off {cut_m:>2} months: inputs in {t2 - t1:.1f} s, fit + forecast in {t_fit:.1f} s; "
             f"exponents {res.fit.exponents}; process sd {res.fit.process_var**0.5:.2f} pt/sqrt(yr) "
@@ -281,6 +301,10 @@ def main() -> None:
                 for c in cells
             )
             print(f"{cut_m:>6} mo {h:>5} mo {cells[0]['n']:>4} | {txt}")
+    print(
+        "\nMAE of the forecast 12-month change (fade itself, input level error removed): "
+        + ", ".join(f"fit on {c} mo {v:.2f}" for c, v in changes.items())
+    )
     twelve = [results[k] for k in results if k[1] == 12 and k[2] == "model"]
     if twelve:
         mae = np.mean([r["mae"] for r in twelve])
