@@ -26,8 +26,8 @@ import polars as pl
 from analytics.catalog import load_catalog
 from analytics.errors import FormatError
 from analytics.ingest.base import ReadContext, SqlChunk, strip_gz
-from analytics.ingest.commit import first_row
 from analytics.ingest.exports.tabular import ts_expr
+from analytics.ingest.source_sql import first_row
 
 __all__ = ["READER", "DimoJsonReader"]
 
