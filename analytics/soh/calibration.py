@@ -20,7 +20,7 @@ __all__ = ["BMS_METHODS", "MIN_PHYSICAL_OBS", "bms_bias_priors"]
 BMS_METHODS = ("bms_soh", "bms_capacity", "bms_energy")
 MIN_PHYSICAL_OBS = 5  # kept charge-counting / OCV observations for a car to calibrate others
 _SINGLE_CAR_SPREAD = 1.0
-_FLOOR = 0.5
+_FLOOR = 1.0  # no BMS offset is known better than a point from other cars
 
 
 def bms_bias_priors(
