@@ -61,6 +61,18 @@ class Warehouse:
             return self.con.execute(sql)
         return self.con.execute(sql, params)
 
+    def one(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> tuple[Any, ...]:
+        """Run a query and return its first row, reading the result to the end.
+
+        (DuckDB 2 keeps a half-read result open and refuses other work on the connection.)
+        """
+        rows = self.execute(sql, params).fetchall()
+        if not rows:
+            raise WarehouseError(f"query returned no row: {sql.splitlines()[0][:80]}")
+        return tuple(rows[0])
+
     def sql(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
         """Run a query and return a polars DataFrame."""
         return self.con.sql(sql, params=params).pl()

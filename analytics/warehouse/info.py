@@ -44,15 +44,13 @@ class WarehouseSummary:
 def summarize(wh: Warehouse) -> WarehouseSummary:
     """Count vehicles, sources, signals, the time range and rows per table."""
     tables = wh.table_names()
-    rows = {t: int(wh.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}
-    vehicles = wh.execute(
+    rows = {t: int(wh.one(f'SELECT count(*) FROM "{t}"')[0]) for t in tables}
+    vehicles = wh.one(
         "SELECT count(*) FROM (SELECT vehicle_id FROM vehicles UNION "
         "SELECT DISTINCT vehicle_id FROM signals)"
-    ).fetchone()[0]
-    sources = wh.execute("SELECT count(*) FROM sources WHERE status <> 'failed'").fetchone()[0]
-    distinct, first, last = wh.execute(
-        "SELECT count(DISTINCT signal), min(ts), max(ts) FROM signals"
-    ).fetchone()
+    )[0]
+    sources = wh.one("SELECT count(*) FROM sources WHERE status <> 'failed'")[0]
+    distinct, first, last = wh.one("SELECT count(DISTINCT signal), min(ts), max(ts) FROM signals")
     return WarehouseSummary(
         path=str(wh.path or ":memory:"),
         schema_version=wh.schema_version,

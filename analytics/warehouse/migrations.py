@@ -68,11 +68,11 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables "
         "WHERE table_schema = 'main' AND table_name = 'schema_version'"
-    ).fetchone()
-    if not exists or exists[0] == 0:
+    ).fetchall()
+    if not exists or exists[0][0] == 0:
         return 0
-    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
-    return int(row[0]) if row else 0
+    rows = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def apply_migrations(con: duckdb.DuckDBPyConnection, *, up_to: int | None = None) -> int:

@@ -45,13 +45,13 @@ def test_migrations_from_each_earlier_version_keep_data(tmp_path, start):
     con.close()
     with open_warehouse(path) as wh:
         assert wh.schema_version == latest_version()
-        assert wh.execute("SELECT value FROM signals").fetchone()[0] == 12.5
+        assert wh.one("SELECT value FROM signals")[0] == 12.5
 
 
 def test_reopening_is_idempotent(warehouse_path):
     open_warehouse(warehouse_path).close()
     with open_warehouse(warehouse_path) as wh:
-        n = wh.execute("SELECT count(*) FROM schema_version").fetchone()[0]
+        n = wh.one("SELECT count(*) FROM schema_version")[0]
     assert n == len(migrations())
 
 
@@ -110,7 +110,7 @@ READER = textwrap.dedent(
     wh = open_warehouse(sys.argv[1], read_only=True)
     print("ready", flush=True)
     sys.stdin.readline()
-    print(wh.execute("SELECT count(*) FROM signals").fetchone()[0], flush=True)
+    print(wh.one("SELECT count(*) FROM signals")[0], flush=True)
     wh.close()
     """
 )
@@ -140,7 +140,7 @@ def test_second_writer_gets_lock_error_while_reader_keeps_reading(warehouse_path
         if reader.poll() is None:
             reader.kill()
     with open_warehouse(warehouse_path) as wh:  # the lock is released with the reader
-        assert wh.execute("SELECT count(*) FROM signals").fetchone()[0] == 2
+        assert wh.one("SELECT count(*) FROM signals")[0] == 2
 
 
 def test_transaction_rolls_back_on_error(memory_warehouse):
@@ -148,7 +148,7 @@ def test_transaction_rolls_back_on_error(memory_warehouse):
     with pytest.raises(RuntimeError), wh.transaction():
         wh.execute("INSERT INTO signals VALUES ('v', now(), 'Vehicle.Speed', 1, NULL)")
         raise RuntimeError("boom")
-    assert wh.execute("SELECT count(*) FROM signals").fetchone()[0] == 0
+    assert wh.one("SELECT count(*) FROM signals")[0] == 0
 
 
 def test_replace_vehicle_rows_only_touches_named_vehicles(memory_warehouse):
