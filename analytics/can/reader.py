@@ -3,7 +3,8 @@
 One class serves every log format; each format module supplies ``detect`` and
 ``iter_frames`` and registers ``READER = CanLogReader(...)``. Options come from ``analytics
 ingest``: ``dbc`` (``[BUS=]FILE`` list) and ``signal_map`` (files); ``dbc_manifest`` is set
-for the ``sources`` row.
+for the ``sources`` row. A log listed in a ``manifest.csv`` beside it (the simulator's) takes
+its vehicle and DBCs from there when they are not given.
 """
 
 from __future__ import annotations
@@ -20,7 +21,34 @@ from analytics.can.prepare import Prepared, take_prepared
 from analytics.errors import FormatError
 from analytics.ingest.base import ReadContext, SqlChunk, strip_gz
 
-__all__ = ["CanLogReader"]
+__all__ = ["CanLogReader", "manifest_entry"]
+
+
+def manifest_entry(path: Path) -> dict[str, str] | None:
+    """The row for ``path`` in a ``manifest.csv`` up to two folders above it, if any.
+
+    The simulator writes ``out/can/manifest.csv`` (``path,vehicle_id,format,layout,dbc``, paths
+    relative to ``out/``, ``dbc`` as ``;``-joined ``[BUS=]FILE``), so its logs ingest without
+    ``--vehicle`` and ``--dbc``.
+    """
+    import csv
+
+    target = path.resolve()
+    for folder in list(target.parents)[:2]:
+        man = folder / "manifest.csv"
+        if not man.is_file():
+            continue
+        try:
+            with open(man, newline="", encoding="utf-8") as fh:
+                rows = list(csv.DictReader(fh))
+        except (OSError, csv.Error):
+            continue
+        for row in rows:
+            rel = row.get("path") or ""
+            for base in (folder, folder.parent):
+                if (base / rel).resolve() == target:
+                    return row
+    return None
 
 
 class CanLogReader:
@@ -58,6 +86,11 @@ class CanLogReader:
         if prepared is not None:  # decoded in a worker process already
             yield from self._replay(prepared, ctx)
             return
+        listed = manifest_entry(path)
+        if listed is not None:  # a log listed in a manifest.csv next to it (as simulated)
+            ctx.vehicle_id = ctx.vehicle_id or listed.get("vehicle_id") or None
+            if not ctx.options.get("dbc") and listed.get("dbc"):
+                ctx.options["dbc"] = [d for d in listed["dbc"].split(";") if d]
         if not ctx.vehicle_id:
             raise FormatError(f"{path}: a raw CAN log carries no vehicle id; pass --vehicle ID")
         specs = parse_dbc_specs(ctx.options.get("dbc") or [], ctx.options.get("signal_map") or [])

@@ -28,16 +28,29 @@ __all__ = ["default_workers", "expand_paths", "ingest_paths"]
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named directly plus every file under named folders (sorted, hidden skipped)."""
+    """Files named directly plus every file under named folders (sorted; hidden files and
+    raw-log manifests, which the CAN reader consults, skipped)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+            out += sorted(
+                f
+                for f in p.rglob("*")
+                if f.is_file() and not f.name.startswith(".") and not _is_log_manifest(f)
+            )
         elif p.is_file():
             out.append(p)
         else:
             raise IngestError(f"no such file or folder: {p}")
     return out
+
+
+def _is_log_manifest(path: Path) -> bool:
+    """A raw-log manifest (``path,vehicle_id,format,...``) found in a folder: not data."""
+    if path.name != "manifest.csv":
+        return False
+    with open(path, "rb") as fh:
+        return fh.readline().startswith(b"path,vehicle_id,format")
 
 
 def default_workers() -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
 from analytics.can.encode import DBC_DIR, write_can_logs
@@ -42,3 +44,28 @@ def test_parallel_equals_sequential(highres, tmp_path):
     finally:
         seq.close()
         par.close()
+
+
+def test_simulator_manifest_supplies_vehicle_and_dbc(highres, tmp_path):
+    """Logs listed in out/can/manifest.csv ingest without --vehicle and --dbc."""
+    out = tmp_path / "out"
+    rows = []
+    for vid, layout in [("V1", "demo"), ("V2", "gm")]:
+        for item in write_can_logs(
+            highres, layout, out / "can" / vid, "2024-03-05", formats=("candump", "blf")
+        ):
+            rel = Path(item["path"]).relative_to(out)
+            rows.append(f"{rel},{vid},{item['format']},{layout},{';'.join(item['dbc'])}")
+    (out / "can" / "manifest.csv").write_text(
+        "path,vehicle_id,format,layout,dbc\n" + "\n".join(rows) + "\n"
+    )
+    wh = open_warehouse(":memory:")
+    try:
+        res = ingest_paths(wh, [out / "can"], show_progress=False, workers=1)
+        assert len(res) == 4 and "failed" not in [r.status for r in res]  # manifest skipped
+        got = wh.sql(
+            "SELECT vehicle_id, count(DISTINCT signal) n FROM signals GROUP BY 1 ORDER BY 1"
+        )
+        assert got["vehicle_id"].to_list() == ["V1", "V2"] and min(got["n"]) >= 7
+    finally:
+        wh.close()
