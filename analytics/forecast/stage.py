@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from analytics.errors import ForecastError
 from analytics.forecast.api import FleetData, ForecastResult, forecast_vehicles, prepare
 from analytics.forecast.scenarios import SCENARIOS, Scenario
 from analytics.warehouse.db import Warehouse
@@ -43,16 +44,23 @@ def _replace_scenario_rows(wh: Warehouse, table: str, frame: pl.DataFrame) -> in
     return frame.height
 
 
-def write_results(wh: Warehouse, data: FleetData, res: ForecastResult) -> int:
-    """Store features, cohorts, fits, forecasts, milestones and attribution; rows written."""
-    vids = list(data.histories)
-    n = replace_vehicle_rows(wh, "degradation_features", vids, data.features)
-    n += replace_vehicle_rows(wh, "degradation_exposure", vids, data.exposure)
-    n += replace_vehicle_rows(wh, "vehicle_cohorts", vids, data.cohorts)
-    n += replace_vehicle_rows(wh, "forecast_fits", vids, res.fits)
-    n += replace_vehicle_rows(wh, "degradation_attribution", vids, res.attribution)
-    n += _replace_scenario_rows(wh, "forecasts", res.forecasts)
-    n += _replace_scenario_rows(wh, "milestones", res.milestones)
+def write_results(
+    wh: Warehouse, data: FleetData, res: ForecastResult, vehicle_ids: Sequence[str] | None = None
+) -> int:
+    """Store features, cohorts, fits, forecasts, milestones and attribution of ``vehicle_ids``
+    (default: every vehicle in ``data``); rows written."""
+    vids = list(vehicle_ids) if vehicle_ids else list(data.histories)
+
+    def only(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(pl.col("vehicle_id").is_in(vids)) if frame.height else frame
+
+    n = replace_vehicle_rows(wh, "degradation_features", vids, only(data.features))
+    n += replace_vehicle_rows(wh, "degradation_exposure", vids, only(data.exposure))
+    n += replace_vehicle_rows(wh, "vehicle_cohorts", vids, only(data.cohorts))
+    n += replace_vehicle_rows(wh, "forecast_fits", vids, only(res.fits))
+    n += replace_vehicle_rows(wh, "degradation_attribution", vids, only(res.attribution))
+    n += _replace_scenario_rows(wh, "forecasts", only(res.forecasts))
+    n += _replace_scenario_rows(wh, "milestones", only(res.milestones))
     return n
 
 
@@ -66,24 +74,26 @@ def run_forecast(
     """Run the stage with options; returns the printable summary and the result."""
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    vids = (
-        list(vehicles)
-        if vehicles
-        else [
-            r[0]
-            for r in wh.execute("SELECT DISTINCT vehicle_id FROM signals ORDER BY 1").fetchall()
-        ]
-    )
+    fleet = [
+        r[0] for r in wh.execute("SELECT DISTINCT vehicle_id FROM signals ORDER BY 1").fetchall()
+    ]
+    vids = list(vehicles) if vehicles else fleet
+    unknown = sorted(set(vids) - set(fleet))
+    if unknown:
+        raise ForecastError(
+            f"no telemetry for {', '.join(unknown[:5])}; check the vehicle ids (`analytics info`)"
+        )
     if not vids:
         return {
             "vehicles": 0,
             "message": "no telemetry in the warehouse; nothing to forecast",
         }, None
-    data = prepare(wh, vids)
-    summary: dict[str, Any] = {"vehicles": len(data.histories)}
+    data = prepare(wh, fleet)  # the whole fleet: selected vehicles still borrow from it
+    summary: dict[str, Any] = {"vehicles": len(vids)}
     if data.soh.height == 0:
-        rows = replace_vehicle_rows(wh, "degradation_features", vids, data.features)
-        rows += replace_vehicle_rows(wh, "vehicle_cohorts", vids, data.cohorts)
+        sel = pl.col("vehicle_id").is_in(vids)
+        rows = replace_vehicle_rows(wh, "degradation_features", vids, data.features.filter(sel))
+        rows += replace_vehicle_rows(wh, "vehicle_cohorts", vids, data.cohorts.filter(sel))
         summary |= {"forecasts": 0, "message": "no SoH estimates yet; run `analytics soh` first"}
         record_run(
             wh,
@@ -95,14 +105,17 @@ def run_forecast(
             message=summary["message"],
         )
         return summary, None
-    res = forecast_vehicles(data, scenarios=scenarios, horizon_months=horizon_months)
-    rows = write_results(wh, data, res)
-    cohort_only = sum("cohort_curve" in vf.flags for vf in res.fit.vehicles.values())
+    res = forecast_vehicles(
+        data, vehicle_ids=vids, scenarios=scenarios, horizon_months=horizon_months
+    )
+    rows = write_results(wh, data, res, vids)
+    chosen = [res.fit.vehicles[v] for v in vids if v in res.fit.vehicles]
+    cohort_only = sum("cohort_curve" in vf.flags for vf in chosen)
     summary |= {
         "scenarios": ",".join(s.name for s in scenarios),
         "forecast_rows": res.forecasts.height,
         "cohort_curve_only": cohort_only,
-        "knees": sum(vf.knee is not None for vf in res.fit.vehicles.values()),
+        "knees": sum(vf.knee is not None for vf in chosen),
         "extrapolation_warnings": len(res.warnings),
         "process_sd_pct_per_sqrt_year": round(res.fit.process_var**0.5, 2),
     }
@@ -115,7 +128,7 @@ def run_forecast(
             "scenarios": [s.name for s in scenarios],
             "exponents": {k: list(v) for k, v in res.fit.exponents.items()},
         },
-        vehicles=len(data.histories),
+        vehicles=len(vids),
         rows_written=rows,
         message=f"{time.perf_counter() - t0:.1f} s",
     )

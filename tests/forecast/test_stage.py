@@ -78,3 +78,22 @@ def test_thresholds_have_sources_and_match_makes():
         "Tesla", "Model 3", warranty_years=6, warranty_km=90000, warranty_soh_pct=75
     )
     assert own[-1].threshold_id == "warranty_vehicle" and own[-1].soh_pct == 75
+
+
+def test_selected_vehicle_still_pools_with_the_fleet(small_warehouse):
+    import pytest
+
+    from analytics.errors import ForecastError
+
+    wh = small_warehouse
+    run_forecast(wh, horizon_months=24)
+    full = wh.sql("SELECT soh_pct FROM forecasts WHERE vehicle_id = 'v_new' ORDER BY date")
+    wh.execute("DELETE FROM forecasts")
+    summary, _ = run_forecast(wh, ["v_new"], horizon_months=24)
+    assert summary["vehicles"] == 1
+    got = wh.sql("SELECT vehicle_id, soh_pct FROM forecasts ORDER BY date")
+    assert set(got["vehicle_id"]) == {"v_new"}
+    # same fleet prior as in the full run: the same forecast
+    assert (got["soh_pct"] - full["soh_pct"]).abs().max() < 1e-9
+    with pytest.raises(ForecastError, match="no telemetry"):
+        run_forecast(wh, ["nope"])
