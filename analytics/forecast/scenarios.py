@@ -106,8 +106,9 @@ class UsageProfile:
                 raise ForecastError(
                     f"unknown climate {sc.climate!r}; use one of {sorted(climate_normals())}"
                 )
-            amb = np.where(np.isfinite(p.ambient_c), p.ambient_c, np.nanmean(p.ambient_c))
-            amb = np.where(np.isfinite(amb), amb, normals.mean())
+            seen = np.isfinite(p.ambient_c)
+            fill = float(np.mean(p.ambient_c[seen])) if seen.any() else float(normals.mean())
+            amb = np.where(seen, p.ambient_c, fill)
             shift = shift + (normals - amb)
         if np.any(shift != 0):
             p = replace(p, temp_shift_c=p.temp_shift_c + shift, cycle_temp_c=p.cycle_temp_c + shift)

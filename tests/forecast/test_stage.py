@@ -97,3 +97,13 @@ def test_selected_vehicle_still_pools_with_the_fleet(small_warehouse):
     assert (got["soh_pct"] - full["soh_pct"]).abs().max() < 1e-9
     with pytest.raises(ForecastError, match="no telemetry"):
         run_forecast(wh, ["nope"])
+
+
+def test_minimal_telemetry_without_temperatures(small_warehouse):
+    """Only SoC, current and odometer: features flag 'none', forecasts still come, no warnings."""
+    wh = small_warehouse
+    wh.execute("DELETE FROM signals WHERE signal LIKE '%Temperature%'")
+    summary, res = run_forecast(wh, horizon_months=24, scenarios=[SCENARIOS["hot_climate"]])
+    assert summary["forecast_rows"] > 0 and res is not None
+    src = wh.sql("SELECT DISTINCT temp_source FROM degradation_features")["temp_source"].to_list()
+    assert src == ["none"]
