@@ -21,8 +21,20 @@ from analytics.warehouse.db import Warehouse
 __all__ = ["generate_demo", "ingest_demo"]
 
 
+# The demo ingests the canonical Parquet export of every vehicle-day and, for one vehicle of
+# each CAN layout, one day of raw CAN in a logger format (rotating through the formats), so
+# every input path runs without making the demo slow.
+DEMO_FORMATS = ("long",)
+DEMO_RAW_CAN_DAYS = 1
+CAN_FORMAT_ROTATION = ("candump", "blf", "mf4", "asc")
+
+
 def _config_key(config: Any) -> str:
-    return json.dumps(asdict(config), sort_keys=True, default=str)
+    return json.dumps(
+        {"config": asdict(config), "formats": DEMO_FORMATS, "raw_can_days": DEMO_RAW_CAN_DAYS},
+        sort_keys=True,
+        default=str,
+    )
 
 
 def generate_demo(out: Path, config: Any = None, *, echo: Callable[[str], None] = print) -> Path:
@@ -38,12 +50,42 @@ def generate_demo(out: Path, config: Any = None, *, echo: Callable[[str], None] 
         return out
     t0 = time.perf_counter()
     fleet = simulate_fleet(config)
-    write_outputs(fleet, out, raw_can_days=getattr(config, "raw_can_days", 0))
+    write_outputs(fleet, out, formats=DEMO_FORMATS)
+    _write_demo_can(fleet, out)
     stamp.write_text(_config_key(config))
     echo(
         f"[simulate] {config.vehicles} vehicles x {config.days} days in {time.perf_counter() - t0:.1f}s -> {out}"
     )
     return out
+
+
+def _write_demo_can(fleet: Any, out: Path) -> list[dict[str, str]]:
+    """One day of raw CAN for the first vehicle of each layout; writes ``can/manifest.csv``."""
+    import polars as pl
+
+    from analytics.can.encode import write_can_logs
+    from analytics.simulate.outputs import can_days
+
+    layouts = fleet.vehicles.select("vehicle_id", "layout").unique("layout", keep="first")
+    rows: list[dict[str, str]] = []
+    for i, (vid, layout) in enumerate(sorted(layouts.iter_rows(), key=lambda r: r[1])):
+        fmt = CAN_FORMAT_ROTATION[i % len(CAN_FORMAT_ROTATION)]
+        for day in can_days(fleet.run(vid), DEMO_RAW_CAN_DAYS):
+            for r in write_can_logs(
+                fleet.highres(vid, day), layout, out / "can" / vid, day.isoformat(), formats=(fmt,)
+            ):
+                rows.append(
+                    {
+                        "path": str(Path(r["path"]).relative_to(out)),
+                        "vehicle_id": vid,
+                        "format": r["format"],
+                        "layout": r["layout"],
+                        "dbc": ";".join(r["dbc"]),
+                    }
+                )
+    if rows:
+        pl.DataFrame(rows).write_csv(out / "can" / "manifest.csv")
+    return rows
 
 
 def _resolve(out: Path, name: str) -> Path:

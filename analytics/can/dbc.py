@@ -338,8 +338,17 @@ def _load_cached(path_s: str, _mtime_ns: int = 0, _size: int = 0) -> DbcLoad:
     except Exception as exc:  # cantools raises several unrelated types
         raise DbcError(_explain(path, fixed, text, exc)) from exc
     repairs += _overlaps(db)
+    if repairs:
+        kinds = sorted({str(r).split(":")[0] for r in repairs})
+        log.info(
+            "%s: %d repair(s) applied (%s); `analytics dbc inspect %s` lists them",
+            path.name,
+            len(repairs),
+            ", ".join(kinds),
+            path,
+        )
     for r in repairs:
-        log.info("%s: repaired %s", path.name, r)
+        log.debug("%s: repaired %s", path.name, r)
     if not db.messages:
         raise DbcError(f"{path}: no messages (BO_) found; is this a DBC file?")
     return DbcLoad(path, sha, db, repairs)

@@ -84,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s" if args.debug else "%(message)s",
         stream=sys.stderr,
     )
+    if not args.debug:  # third-party chatter (e.g. numexpr's thread count) is not for users
+        for noisy in ("numexpr", "matplotlib", "fontTools", "asammdf", "can"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args._run(args) or 0)
     except AnalyticsError as exc:
