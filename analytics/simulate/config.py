@@ -71,4 +71,5 @@ class FleetConfig:
                 )
 
 
-DEMO_CONFIG = FleetConfig(vehicles=20, days=730, seed=7)
+# 25 vehicles: five of each model, so every vehicle has a cohort to be compared with.
+DEMO_CONFIG = FleetConfig(vehicles=25, days=730, seed=7)

@@ -88,7 +88,8 @@ def resistance_factor_scalar(temp_c: float, soc_pct: float) -> float:
     """Scalar form of :func:`resistance_factor` for the event loop."""
     t_k = temp_c + 273.15
     arr = math.exp(_EA_RESISTANCE_J_MOL / _R_GAS * (1.0 / t_k - 1.0 / _T_REF_K))
-    return arr * (1.0 + 0.8 * math.exp(-soc_pct / 7.0) + 0.05 * max(soc_pct - 90.0, 0.0) / 10.0)
+    soc = max(soc_pct, 0.0)  # SoC cannot go below empty; guards the exponential
+    return arr * (1.0 + 0.8 * math.exp(-soc / 7.0) + 0.05 * max(soc - 90.0, 0.0) / 10.0)
 
 
 def solve_current_a(power_w: np.ndarray, emf_v: np.ndarray, r_ohm: np.ndarray) -> np.ndarray:

@@ -201,3 +201,14 @@ def test_cli_simulate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 0
     assert "simulated 2 vehicles" in capsys.readouterr().out
     assert len(list((tmp_path / "exports" / "long").glob("*.parquet"))) == 2
+
+
+@pytest.mark.slow
+def test_long_trips_stop_to_charge_and_never_drain_the_pack():
+    """A fleet year with ride-hail and road trips: true SoC stays within the pack's limits."""
+    fleet = simulate_fleet(FleetConfig(vehicles=25, days=365, seed=7))
+    soc = fleet.sessions.select(
+        lo=pl.min_horizontal("soc_start_pct", "soc_end_pct").min(),
+        hi=pl.max_horizontal("soc_start_pct", "soc_end_pct").max(),
+    ).row(0)
+    assert soc[0] > 0.0 and soc[1] <= 100.0 + 1e-9

@@ -64,7 +64,7 @@ def test_charge_ah_from_1hz_current(small_fleet: Fleet) -> None:
                     // 86400
                 )
             )
-            t0, t1 = small_fleet.day_bounds(day)
+            _t0, t1 = small_fleet.day_bounds(day)
             if ev["end_s"][e] > t1:
                 continue
             hr = small_fleet.highres(run.spec.vehicle_id, day)
