@@ -16,7 +16,7 @@ import polars as pl
 from analytics.sessions.frame import clean_clock, wide_frame
 from analytics.soh.anchors import find_anchors
 from analytics.soh.bms import bms_observations
-from analytics.soh.calibration import BMS_METHODS
+from analytics.soh.calibration import BMS_METHODS, MIN_PHYSICAL_OBS
 from analytics.soh.config import SohConfig
 from analytics.soh.counting import counting_observations
 from analytics.soh.daily import daily_series
@@ -30,6 +30,7 @@ __all__ = [
     "BIAS_PRIORS",
     "VehicleObservations",
     "fuse_vehicle",
+    "set_aside_uncalibrated_bms",
     "soh_for_vehicle",
     "vehicle_observations",
 ]
@@ -149,17 +150,25 @@ def vehicle_observations(
 
 
 def fuse_vehicle(
-    vo: VehicleObservations, priors: dict[str, tuple[float, float]] | None = None
+    vo: VehicleObservations,
+    priors: dict[str, tuple[float, float]] | None = None,
+    *,
+    final: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, tuple[float, float]]]:
     """Fuse one vehicle's observations: (observations with outliers marked, daily, biases).
 
     ``priors`` maps a method to the (mean, sd) of its bias for this vehicle, e.g. a fleet
-    calibration of a BMS value; defaults are :data:`BIAS_PRIORS`.
+    calibration of a BMS value; defaults are :data:`BIAS_PRIORS`. With ``final`` (the
+    published estimate, after any fleet calibration) a BMS value without a calibration is
+    left out when the car's own charge counting and OCV give its level (see
+    :func:`set_aside_uncalibrated_bms`); without ``final`` every value is fused, which is
+    what a calibration needs to learn the BMS offsets from.
     """
     if vo.ref_ah is None or vo.d0 is None:
         return vo.obs, pl.DataFrame(), {}
     merged = {**BIAS_PRIORS, **(priors or {})}
-    obs, cap_fit = _fuse_capacity(vo.obs, vo.d0, vo.n_days, merged)
+    obs = set_aside_uncalibrated_bms(vo.obs, priors or {}) if final else vo.obs
+    obs, cap_fit = _fuse_capacity(obs, vo.d0, vo.n_days, merged)
     if cap_fit is None:
         return obs, pl.DataFrame(), {}  # nothing kept: no number rather than a made-up one
     res_fit = _fuse_resistance(obs, vo.d0, vo.n_days, vo.r_ref_rel_sd)
@@ -167,6 +176,39 @@ def fuse_vehicle(
         vo.ref, vo.reference, vo.ref_ah, vo.r_ref, vo.d0, vo.n_days, obs, cap_fit, res_fit, merged
     )
     return obs, daily, cap_fit.bias
+
+
+def set_aside_uncalibrated_bms(
+    obs: pl.DataFrame, priors: dict[str, tuple[float, float]]
+) -> pl.DataFrame:
+    """Mark uncalibrated BMS values not kept when physical observations give the level.
+
+    A BMS value's offset is a definition of its maker (usable or gross energy, buffers) and
+    its course follows the BMS's own capacity model (lag, update steps), not the cell's.
+    Without a fleet calibration (no other car of the model pinned its offset) its prior
+    says nothing about this car's level, yet its hundreds of daily values would still shape
+    the fused curve as if they were calibrated, and narrow the interval with it. So when the
+    car has as many kept charge-counting / OCV observations as a car needs to calibrate
+    others (:data:`MIN_PHYSICAL_OBS`), those give the level and the uncalibrated BMS values
+    are set aside with the reason; with fewer, the BMS values are all there is and are fused
+    with their wide prior (the interval says so).
+    """
+    if obs.height == 0:
+        return obs
+    method, kept = pl.col("method"), pl.col("kept")
+    n_phys = obs.filter(kept & method.is_in(["charge_counting", "ocv"])).height
+    loose = [m for m in BMS_METHODS if m not in priors]
+    if n_phys < MIN_PHYSICAL_OBS or not loose:
+        return obs
+    hit = kept & method.is_in(loose)
+    reason = (
+        "uncalibrated BMS value: no other car of the model pins its offset, and this car's "
+        f"{n_phys} charge-counting/OCV observations give the level"
+    )
+    return obs.with_columns(
+        pl.when(hit).then(pl.lit(reason)).otherwise(pl.col("reason")).alias("reason"),
+        pl.when(hit).then(pl.lit(False)).otherwise(kept).alias("kept"),
+    )
 
 
 def soh_for_vehicle(
@@ -177,7 +219,8 @@ def soh_for_vehicle(
     priors: dict[str, tuple[float, float]] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Observations and the fused daily series of one vehicle."""
-    obs, daily, _ = fuse_vehicle(vehicle_observations(ref, long, sessions, cfg), priors)
+    vo = vehicle_observations(ref, long, sessions, cfg)
+    obs, daily, _ = fuse_vehicle(vo, priors, final=True)
     return obs, daily
 
 

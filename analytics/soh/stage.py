@@ -65,7 +65,7 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
     no_estimate: list[str] = []
     for vo in prepared:
         vid = vo.ref.vehicle_id
-        obs, daily, _ = fuse_vehicle(vo, priors.get(vid))
+        obs, daily, _ = fuse_vehicle(vo, priors.get(vid), final=True)
         replace_vehicle_rows(wh, "soh_observations", [vid], obs)
         replace_vehicle_rows(wh, "soh", [vid], daily)
         n_obs += obs.height
