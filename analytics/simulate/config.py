@@ -71,5 +71,5 @@ class FleetConfig:
                 )
 
 
-# 25 vehicles: five of each model, so every vehicle has a cohort to be compared with.
-DEMO_CONFIG = FleetConfig(vehicles=25, days=730, seed=7)
+# 30 vehicles: six of each model, so every vehicle has a cohort of five others to be compared with.
+DEMO_CONFIG = FleetConfig(vehicles=30, days=730, seed=7)
