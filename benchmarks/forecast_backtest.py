@@ -51,19 +51,9 @@ def simulate(vehicles: int, days: int, seed: int):
 
 
 def load_signals(wh, fleet, before: date | None = None) -> None:  # type: ignore[no-untyped-def]
-    meta = fleet.metadata()
-    wh.con.register("_meta", meta.to_arrow())
-    cols = [r[0] for r in wh.execute("SELECT * FROM _meta LIMIT 0").description]
-    keep = [c for c in cols if c in {r[0] for r in wh.execute("DESCRIBE vehicles").fetchall()}]
-    wh.execute(f"INSERT INTO vehicles ({', '.join(keep)}) SELECT {', '.join(keep)} FROM _meta")
-    wh.con.unregister("_meta")
-    for vid in fleet.vehicles["vehicle_id"].to_list():
-        t = fleet.telemetry(vid)
-        if before is not None:
-            t = t.filter(pl.col("ts").dt.date() < before)
-        wh.con.register("_t", t.select("vehicle_id", "ts", "signal", "value").to_arrow())
-        wh.execute("INSERT INTO signals BY NAME SELECT * FROM _t")
-        wh.con.unregister("_t")
+    from analytics.simulate import load_fleet
+
+    load_fleet(wh, fleet, before=before)
 
 
 def noisy_truth(vd: pl.DataFrame, seed: int) -> pl.DataFrame:

@@ -34,7 +34,7 @@ def main() -> None:
 
     from analytics.pipeline import run_stages
     from analytics.reports.build import build_report
-    from analytics.simulate import FleetConfig, simulate_fleet
+    from analytics.simulate import FleetConfig, load_fleet, simulate_fleet
     from analytics.warehouse import open_warehouse
 
     t0 = time.perf_counter()
@@ -44,14 +44,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "w.duckdb"
         with open_warehouse(path) as wh:
-            frames = [("vehicles", fleet.metadata())] + [
-                ("signals", fleet.telemetry(v).select("vehicle_id", "ts", "signal", "value"))
-                for v in fleet.vehicles["vehicle_id"].to_list()
-            ]
-            for table, frame in frames:
-                wh.con.register("_f", frame.to_arrow())
-                wh.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _f")
-                wh.con.unregister("_f")
+            load_fleet(wh, fleet)
             run_stages(wh, echo=lambda _: None)
         print(
             f"fleet of {args.vehicles} x {args.days} days simulated and processed in {time.perf_counter() - t0:.0f}s"

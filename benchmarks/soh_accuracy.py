@@ -32,26 +32,12 @@ Z90 = 1.6449
 
 def build_warehouse(vehicles: int, days: int, seed: int):  # type: ignore[no-untyped-def]
     """Simulate a fleet and load telemetry + metadata into an in-memory warehouse."""
-    from analytics.simulate import FleetConfig, simulate_fleet
+    from analytics.simulate import FleetConfig, load_fleet, simulate_fleet
     from analytics.warehouse import open_warehouse
 
     fleet = simulate_fleet(FleetConfig(vehicles=vehicles, days=days, seed=seed))
     wh = open_warehouse(":memory:")
-    meta = fleet.metadata()
-    cols = [c for c in meta.columns if c in set(wh.sql("SELECT * FROM vehicles LIMIT 0").columns)]
-    wh.con.register("_meta", meta.select(cols).to_arrow())
-    wh.execute(f"INSERT INTO vehicles BY NAME SELECT {', '.join(cols)} FROM _meta")
-    wh.con.unregister("_meta")
-    for vid in fleet.vehicles["vehicle_id"].to_list():
-        tel = fleet.telemetry(vid).select(
-            "vehicle_id",
-            pl.col("ts").cast(pl.Datetime("us", "UTC")),
-            "signal",
-            pl.col("value").cast(pl.Float64),
-        )
-        wh.con.register("_tel", tel.to_arrow())
-        wh.execute("INSERT INTO signals SELECT vehicle_id, ts, signal, value, NULL FROM _tel")
-        wh.con.unregister("_tel")
+    load_fleet(wh, fleet)
     return fleet, wh
 
 

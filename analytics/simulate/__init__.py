@@ -11,6 +11,7 @@ __all__ = [
     "DEMO_CONFIG",
     "Fleet",
     "FleetConfig",
+    "load_fleet",
     "plot_vehicle_week",
     "simulate_fleet",
     "write_outputs",
@@ -22,12 +23,14 @@ _WHERE = {
     "Fleet": "analytics.simulate.fleet",
     "simulate_fleet": "analytics.simulate.fleet",
     "write_outputs": "analytics.simulate.outputs",
+    "load_fleet": "analytics.simulate.load",
     "plot_vehicle_week": "analytics.simulate.plot",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from analytics.simulate.config import DEMO_CONFIG, FleetConfig
     from analytics.simulate.fleet import Fleet, simulate_fleet
+    from analytics.simulate.load import load_fleet
     from analytics.simulate.outputs import write_outputs
     from analytics.simulate.plot import plot_vehicle_week
 

@@ -18,19 +18,13 @@ TARIFF = Path(__file__).resolve().parents[2] / "data" / "tariffs" / "tou_ev_exam
 @pytest.fixture(scope="module")
 def pipeline_warehouse(tmp_path_factory):
     from analytics.pipeline import run_stages
-    from analytics.simulate import FleetConfig, simulate_fleet
+    from analytics.simulate import FleetConfig, load_fleet, simulate_fleet
     from analytics.warehouse import open_warehouse
 
     fleet = simulate_fleet(FleetConfig(vehicles=3, days=40, seed=9101, workers=1))
     path = tmp_path_factory.mktemp("pipeline") / "warehouse.duckdb"
     with open_warehouse(path) as wh:
-        for table, frame in [("vehicles", fleet.metadata())] + [
-            ("signals", fleet.telemetry(v).select("vehicle_id", "ts", "signal", "value"))
-            for v in fleet.vehicles["vehicle_id"].to_list()
-        ]:
-            wh.con.register("_f", frame.to_arrow())
-            wh.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _f")
-            wh.con.unregister("_f")
+        load_fleet(wh, fleet)
         run_stages(wh, echo=lambda _: None)
     return path, fleet.vehicles["vehicle_id"].to_list()
 
