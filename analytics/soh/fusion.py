@@ -13,7 +13,9 @@ BMS-reported values observe a lagged copy of the level (``z``, a first-order fol
 trails the truth for weeks; modelling the lag keeps it from dragging the fused level.
 
 Each method's noise scale is re-estimated from its standardised residuals (robust: median of
-squared residuals against the χ²₁ median), observations further than 4 sigma from the fused
+squared residuals against the χ²₁ median; a narrowing below the stated error is accepted
+only up to one standard error of that estimate, so a few residuals that happen to be small do
+not shrink the interval), observations further than 4 sigma from the fused
 value are marked outliers, and the smoother is run again (three rounds). A method whose bias
 is estimated further than max(2 points, 2 sigma) from zero is reported as disagreeing.
 """
