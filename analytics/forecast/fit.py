@@ -35,6 +35,7 @@ Z90 = 1.6448536269514722
 EXPONENT_GRID = ((0.5, 0.5), (0.5, 0.7), (0.5, 1.0), (0.75, 0.5), (0.75, 1.0))
 LL_MARGIN = 3.0  # log-likelihood gain needed to leave the literature default
 DEFAULT_PROCESS_VAR = 0.3**2  # SoH points^2 per year when the fleet cannot tell
+OUTLIER_MADS = 5.0  # a vehicle's hold-out drift this many robust SDs above the median: left out
 MIN_SPAN_DAYS = 180  # less than this: the cohort curve, said so
 REWEIGHT = True  # weights from each vehicle's own weekly scatter; interval -> level uncertainty
 
@@ -192,10 +193,20 @@ def _residual_autocorrelation(inp: PoolingInputs, fit: PooledFit) -> float:
     return float(np.clip(np.sum(a * b) / den, 0.0, 0.9)) if den > 0 else 0.0
 
 
-def _process_var(inp: PoolingInputs, fit: PooledFit, days: np.ndarray) -> tuple[float, str]:
-    """Random-walk variance per year from hold-out errors of vehicles with >= 120 days."""
-    num, den, used = 0.0, 0.0, 0
+def _process_var(
+    inp: PoolingInputs, fit: PooledFit, days: np.ndarray, exclude: frozenset[int] = frozenset()
+) -> tuple[float, str]:
+    """Random-walk variance per year from hold-out errors of vehicles with >= 120 days.
+
+    Robust to a few odd vehicles: those in ``exclude`` (knees, whose accelerated fade has its
+    own term in their forecast) are left out, and so is any vehicle whose own estimate lies
+    more than ``OUTLIER_MADS`` robust SDs above the fleet median (an undetected knee or a
+    faulty SoH series would otherwise set every healthy vehicle's interval).
+    """
+    excess, horizon = [], []
     for v in np.unique(inp.vehicle_index):
+        if int(v) in exclude:
+            continue
         sel = np.flatnonzero(inp.vehicle_index == v)
         t = days[sel]
         if t.size < 12 or t[-1] - t[0] < 120:
@@ -208,14 +219,24 @@ def _process_var(inp: PoolingInputs, fit: PooledFit, days: np.ndarray) -> tuple[
         m = V @ (Pinv @ fit.prior_mean[v] + (inp.X[a].T * w) @ inp.y[a])
         err = inp.y[b] - inp.X[b] @ m
         expv = np.einsum("nk,kl,nl->n", inp.X[b], V, inp.X[b]) + inp.var_meas[b] + fit.sigma_r**2
-        h = (days[b] - cut) / 365.25
-        num += float(np.mean(err**2 - expv))
-        den += float(np.mean(h))
-        used += 1
-    if used < 3 or den <= 0:
+        excess.append(float(np.mean(err**2 - expv)))
+        horizon.append(float(np.mean((days[b] - cut) / 365.25)))
+    ex, hz = np.asarray(excess), np.asarray(horizon)
+    if ex.size < 3 or hz.sum() <= 0:
         return DEFAULT_PROCESS_VAR, "default"
+    q_i = ex / hz
+    med = float(np.median(q_i))
+    scale = max(1.4826 * float(np.median(np.abs(q_i - med))), DEFAULT_PROCESS_VAR)
+    keep = q_i <= med + OUTLIER_MADS * scale
+    n_out = int(np.sum(~keep))
+    q = float(ex[keep].sum() / hz[keep].sum())
+    src = f"hold-out of {int(keep.sum())} vehicles"
+    dropped = [f"{len(exclude)} knee"] if exclude else []
+    dropped += [f"{n_out} outlier"] if n_out else []
+    if dropped:
+        src += f" ({', '.join(dropped)} excluded)"
     # short hold-outs cannot certify less drift than the default
-    return max(num / den, DEFAULT_PROCESS_VAR), f"hold-out of {used} vehicles"
+    return max(q, DEFAULT_PROCESS_VAR), src
 
 
 def _slope_weight(
@@ -286,7 +307,7 @@ def fit_fleet(
             d = (s["date"].to_numpy().astype("datetime64[D]") - hist[vid].dates[0]).astype(int)
             days[sel] = d[(d >= 0) & (d < hist[vid].n_days)]
     knees, inp, pooled = fit_knees(inp, pooled, days)
-    q, q_src = _process_var(inp, pooled, days)
+    q, q_src = _process_var(inp, pooled, days, exclude=frozenset(knees))
     out = {}
     for i, vid in enumerate(vids):
         h = hist[vid]

@@ -3,7 +3,8 @@
 For each vehicle: draw the ageing parameters from their posterior (``SoH0, A, B``; A and B
 truncated at zero so no draw makes a pack heal), push the extrapolated usage of
 :mod:`analytics.forecast.scenarios` through the model month by month, and add a random walk
-with the fleet's process variance (what the smooth model cannot foresee, e.g. a knee). The
+with the fleet's process variance (what the smooth model cannot foresee, e.g. a knee). Each
+path is non-increasing (capacity is not regained), so no quantile rises above today's. The
 5/50/95 % quantiles give ``soh_low_pct / soh_pct / soh_high_pct`` (a 90 % interval, as in the
 ``soh`` table).
 """
@@ -109,9 +110,12 @@ def simulate_paths(
         [np.zeros((draws, 1)), np.cumsum(rng.standard_normal((draws, steps)) * steps_sd, axis=1)],
         axis=1,
     )
+    # a pack does not regain capacity: where a draw's drift would lift it above its own
+    # earlier value, it stays there (running minimum; each path is non-increasing)
+    path = np.minimum.accumulate(curve + walk, axis=1)
     # the level today is only as certain as the SoH estimate says (an offset per draw)
     level = rng.normal(0.0, np.sqrt(vf.level_var), size=(draws, 1)) if vf.level_var > 0 else 0.0
-    soh = curve + walk + level
+    soh = path + level
     extrap = (age > spec.valid_age_years_max) | (efc > spec.valid_efc_max)
     extrap |= np.median(soh, axis=0) < spec.valid_soh_min_pct
     if extrap[: horizon_months + 1].any():

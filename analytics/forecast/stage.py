@@ -118,6 +118,7 @@ def run_forecast(
         "knees": sum(vf.knee is not None for vf in chosen),
         "extrapolation_warnings": len(res.warnings),
         "process_sd_pct_per_sqrt_year": round(res.fit.process_var**0.5, 2),
+        "process_sd_from": res.fit.process_source,
     }
     record_run(
         wh,
