@@ -115,7 +115,7 @@ def simulate_paths(
     path = np.minimum.accumulate(curve + walk, axis=1)
     # the level today is only as certain as the SoH estimate says (an offset per draw)
     level = rng.normal(0.0, np.sqrt(vf.level_var), size=(draws, 1)) if vf.level_var > 0 else 0.0
-    soh = path + level
+    soh = np.maximum(path + level, 0.0)  # a knee continued for years cannot pass empty
     extrap = (age > spec.valid_age_years_max) | (efc > spec.valid_efc_max)
     extrap |= np.median(soh, axis=0) < spec.valid_soh_min_pct
     if extrap[: horizon_months + 1].any():
