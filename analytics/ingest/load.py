@@ -1,10 +1,12 @@
 """Load one input file into the warehouse: all of it in one transaction, or none of it.
 
-Steps: hash the file (a content already ingested is a no-op that says so), stream the
-reader's chunks into a staging table (bounded memory: DuckDB spills to disk), quarantine
-values outside the catalog's valid range, then in one transaction write the ``sources`` row,
-the de-duplicated signals and the ``ingest_issues``. A failure rolls everything back and is
-recorded as a ``failed`` source so the user can see it.
+Steps: hash the file (a content already ingested is a no-op that says so); for a reader that
+offers it, the direct path: one transaction inserting the file straight into ``signals`` and
+proving it clean (:mod:`analytics.ingest.direct`), rolled back when it is not; otherwise (or
+then) the exact path: stream the reader's chunks into a staging table (bounded memory: DuckDB
+spills to disk), quarantine values outside the catalog's valid range, then in one transaction
+write the ``sources`` row, the de-duplicated signals and the ``ingest_issues``. A failure
+rolls everything back and is recorded as a ``failed`` source so the user can see it.
 """
 
 from __future__ import annotations
@@ -39,12 +41,13 @@ from analytics.ingest.commit import (
     insert_signals,
     overlaps_existing,
 )
+from analytics.ingest.direct import DirectSource, NotDirect, insert_direct
 from analytics.ingest.issues import Issue
 from analytics.warehouse.db import Warehouse
 
 __all__ = ["IngestResult", "file_sha256", "ingest_file"]
 
-_HASH_CHUNK = 8 << 20
+_HASH_CHUNK = 1 << 20
 _OVERLAP_BYTES = 64 << 20
 
 
@@ -79,10 +82,12 @@ class IngestResult:
 
 
 def file_sha256(path: Path) -> str:
+    """SHA-256 of the file's bytes (read into one reused buffer; hashlib releases the GIL)."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_HASH_CHUNK):
-            h.update(chunk)
+    buf = memoryview(bytearray(_HASH_CHUNK))
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            h.update(buf[:n])
     return h.hexdigest()
 
 
@@ -246,6 +251,50 @@ def _commit_signals(wh: Warehouse, chunk: SqlChunk, ctx: ReadContext, source_id:
     return written
 
 
+class _Duplicate(Exception):
+    def __init__(self, source_id: int) -> None:
+        super().__init__(source_id)
+        self.source_id = source_id
+
+
+def _direct_source(reader: Reader, path: Path, ctx: ReadContext) -> DirectSource | None:
+    """The reader's direct-path query, or None (no such path, or the reader declines)."""
+    offer = getattr(reader, "direct", None)
+    if offer is None or ctx.options.get("column_map"):
+        return None
+    try:
+        return offer(path, ctx)
+    except (AnalyticsError, duckdb.Error):  # the exact path reports it
+        return None
+
+
+def _finish(
+    wh: Warehouse, source_id: int, path: Path, ctx: ReadContext, written: int, started: float
+) -> tuple[str, float, list[Issue]]:
+    """Write the final counts, status and issues of a source (inside its transaction)."""
+    issues = ctx.issues.items()
+    serious = [i for i in issues if i.severity != "info"]
+    status = "partial" if serious else "ok"
+    duration = time.perf_counter() - started
+    wh.execute(
+        "UPDATE sources SET rows_written = ?, status = ?, finished_at = ?, "
+        "duration_s = ?, records_read = ?, records_decoded = ?, records_skipped = ? "
+        "WHERE source_id = ?",
+        [
+            written,
+            status,
+            datetime.now(UTC),
+            duration,
+            ctx.records_read,
+            ctx.records_decoded,
+            ctx.records_skipped,
+            source_id,
+        ],
+    )
+    _insert_issues(wh, source_id, str(path), issues)
+    return status, duration, issues
+
+
 def _insert_source(wh: Warehouse, row: dict[str, Any]) -> int:
     cols = list(row)
     placeholders = ", ".join("?" for _ in cols)
@@ -321,9 +370,58 @@ def ingest_file(
     fmt_name = fmt or "unknown"
     chunk = SqlChunk("")
     failure: str | None = None
+    reserved: int | None = None  # source id taken by a direct attempt, reused after it
+    source_row = {
+        "path": str(path),
+        "sha256": sha,
+        "format": fmt_name,
+        "vehicle_id": vehicle_id,
+        "bytes": path.stat().st_size,
+        "status": "ok",
+        "options": json.dumps(options or {}, sort_keys=True, default=str),
+        "started_at": started_at,
+    }
     try:
         reader = reader or _detect(path, ctx.options)
-        fmt_name = reader.format
+        fmt_name = source_row["format"] = reader.format
+        direct = _direct_source(reader, path, ctx) if reader.target == "signals" else None
+        if direct is not None:
+            reserved = int(wh.one("SELECT nextval('sources_seq')")[0])
+            dctx = ReadContext(
+                vehicle_id=vehicle_id, options=ctx.options, progress=progress, con=wh.con
+            )
+            try:
+                with wh.transaction():
+                    written = insert_direct(wh.con, direct, dctx, reserved)
+                    if sha_job is not None:
+                        sha = source_row["sha256"] = sha_job.result()
+                        if (dup := _duplicate_of(wh, sha)) is not None:
+                            raise _Duplicate(dup)
+                    dbc = dctx.options.get("dbc_manifest")
+                    _insert_source(wh, {"source_id": reserved, "dbc": dbc, **source_row})
+                    status, duration, issues = _finish(wh, reserved, path, dctx, written, started)
+            except _Duplicate as d:
+                _drop_temp(wh)
+                return IngestResult(str(path), fmt or "", "duplicate", d.source_id, sha)
+            except (NotDirect, duckdb.Error):
+                _drop_temp(wh)  # rolled back: the exact path below decides
+            else:
+                _drop_temp(wh)
+                dctx.tick(written)
+                return IngestResult(
+                    str(path),
+                    fmt_name,
+                    status,
+                    reserved,
+                    sha,
+                    dctx.records_read,
+                    dctx.records_decoded,
+                    dctx.records_skipped,
+                    written,
+                    duration,
+                    "",
+                    issues,
+                )
         if reader.target == "signals":
             chunk = _stage_frames(wh, reader, path, ctx)
     except (AnalyticsError, duckdb.Error) as exc:
@@ -332,55 +430,32 @@ def ingest_file(
         if sha_job is not None and pool is not None:
             sha = sha_job.result()
             pool.shutdown()
+    source_row["sha256"] = sha
     if sha_job is not None and (dup := _duplicate_of(wh, sha)) is not None:
         _drop_temp(wh)
         return IngestResult(str(path), fmt or "", "duplicate", dup, sha)
     if failure is not None:
-        return _record_failure(wh, path, sha, fmt_name, ctx, started, started_at, failure, options)
+        return _record_failure(
+            wh, path, sha, fmt_name, ctx, started, started_at, failure, options, reserved
+        )
 
-    source_row = {
-        "path": str(path),
-        "sha256": sha,
-        "format": fmt_name,
-        "vehicle_id": vehicle_id,
-        "bytes": path.stat().st_size,
-        "records_read": ctx.records_read,
-        "records_decoded": ctx.records_decoded,
-        "records_skipped": ctx.records_skipped,
-        "status": "ok",
-        "dbc": ctx.options.get("dbc_manifest"),
-        "options": json.dumps(options or {}, sort_keys=True, default=str),
-        "started_at": started_at,
-    }
     try:
         with wh.transaction():
-            source_id = _insert_source(wh, source_row)
+            row = dict(source_row, records_read=ctx.records_read)
+            row["dbc"] = ctx.options.get("dbc_manifest")  # set by CAN readers while reading
+            row.update(records_decoded=ctx.records_decoded, records_skipped=ctx.records_skipped)
+            if reserved is not None:
+                row["source_id"] = reserved
+            source_id = _insert_source(wh, row)
             if reader.target == "vehicles":
                 written = _upsert_vehicles(wh, reader, path, ctx)
             else:
                 written = _commit_signals(wh, chunk, ctx, source_id)
-            issues = ctx.issues.items()
-            serious = [i for i in issues if i.severity != "info"]
-            status = "partial" if serious else "ok"
-            duration = time.perf_counter() - started
-            wh.execute(
-                "UPDATE sources SET rows_written = ?, status = ?, finished_at = ?, "
-                "duration_s = ?, records_read = ?, records_decoded = ?, records_skipped = ? "
-                "WHERE source_id = ?",
-                [
-                    written,
-                    status,
-                    datetime.now(UTC),
-                    duration,
-                    ctx.records_read,
-                    ctx.records_decoded,
-                    ctx.records_skipped,
-                    source_id,
-                ],
-            )
-            _insert_issues(wh, source_id, str(path), issues)
+            status, duration, issues = _finish(wh, source_id, path, ctx, written, started)
     except (AnalyticsError, duckdb.Error) as exc:
-        return _record_failure(wh, path, sha, fmt_name, ctx, started, started_at, str(exc), options)
+        return _record_failure(
+            wh, path, sha, fmt_name, ctx, started, started_at, str(exc), options, reserved
+        )
     finally:
         _drop_temp(wh)
     return IngestResult(
@@ -409,6 +484,7 @@ def _record_failure(
     started_at: datetime,
     message: str,
     options: dict[str, Any] | None,
+    source_id: int | None = None,
 ) -> IngestResult:
     duration = time.perf_counter() - started
     _drop_temp(wh)
@@ -416,6 +492,7 @@ def _record_failure(
         sid = _insert_source(
             wh,
             {
+                **({"source_id": source_id} if source_id is not None else {}),
                 "path": str(path),
                 "sha256": sha,
                 "format": fmt,

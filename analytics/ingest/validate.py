@@ -20,7 +20,7 @@ from analytics.errors import CatalogError
 from analytics.ingest.issues import IssueCollector
 from analytics.ingest.source_sql import resolved_sql, source_columns
 
-__all__ = ["SourceStats", "analyse_source"]
+__all__ = ["SourceStats", "analyse_source", "build_units", "check_units"]
 
 _NAIVE_TS = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*$"
 
@@ -41,7 +41,7 @@ class SourceStats:
     )
 
 
-def _build_units(con: Any, pairs: set[tuple[str, str]]) -> list[dict]:
+def build_units(con: Any, pairs: set[tuple[str, str]]) -> list[dict]:
     """Create ``_ingest_units`` for the source's distinct ``(name, unit)`` pairs."""
     cat = load_catalog()
     rows: list[dict] = []
@@ -175,11 +175,13 @@ def analyse_source(
         FROM ({src}) GROUP BY ALL
     """
     groups = precomputed if precomputed is not None else con.execute(q, p).fetchall()
-    unit_rows = _build_units(con, {(g[1], g[2]) for g in groups if g[1] is not None})
+    unit_rows = build_units(con, {(g[1], g[2]) for g in groups if g[1] is not None})
     info_of = {(r["name"], r["unit"]): r for r in unit_rows}
     stats = SourceStats()
     clean, identity = True, True
     seen_paths: dict[tuple[str, str], int] = {}
+    # unit notes of a clean source; one with problems gets them from the exact pass instead
+    notes = IssueCollector()
     for vid, name, unit, n, n_nots, n_badval, vmin, vmax, t0, t1 in groups:
         stats.rows += n
         info = info_of.get((name, unit), {})
@@ -199,13 +201,13 @@ def analyse_source(
         if ok_group:
             stats.ok += n
             if unit and info.get("source_unit") != info.get("canonical"):
-                issues.add(
+                notes.add(
                     "unit_converted",
                     count=n,
                     severity="info",
                     detail=f"{path}: {unit} -> {info.get('canonical')}",
                 )
-            _check_units(issues, path, unit, info, n, 0, lo, hi)
+            check_units(notes, path, unit, info, n, 0, lo, hi)
         if vid is not None and path is not None and t0 is not None:
             key = (vid, path)
             seen_paths[key] = seen_paths.get(key, 0) + 1
@@ -217,6 +219,16 @@ def analyse_source(
         stats.duplicates = _repeated_keys(con, src, params, vehicle_id)
     if not clean:
         _exact_reasons(con, src, cols, p, stats, info_of, issues)
+    else:
+        for note in notes.items():
+            issues.add(
+                note.reason,
+                count=note.count,
+                example=note.example,
+                location=note.location,
+                severity=note.severity,
+                detail=note.detail,
+            )
     return stats
 
 
@@ -261,7 +273,7 @@ def _exact_reasons(
                 severity="info",
                 detail=f"{path}: {unit} -> {info.get('canonical')}",
             )
-        _check_units(issues, path, unit, info, n_ok, n_oor, vmin, vmax)
+        check_units(issues, path, unit, info, n_ok, n_oor, vmin, vmax)
     examples = _examples(con, res, p)
     rq = (
         f"SELECT vehicle_id, name, unit, {_REASON_SQL}, count(*) FROM ({res}) "
@@ -316,7 +328,7 @@ def _add_reason(
         issues.add(reason, count=count, example=example, detail=path or name)
 
 
-def _check_units(
+def check_units(
     issues: IssueCollector,
     path: str | None,
     unit: str,

@@ -70,7 +70,8 @@ def test_split_in_any_order_equals_whole(tmp_path_factory, keys, parts, order, f
             chunk = frame.filter(piece == p)
             if chunk.height:
                 res = ingest_file(split_wh, _write(chunk, tmp / f"part{p}.{fmt}", fmt))
-                assert res.status in ("ok", "partial"), res.message
+                # two pieces can hold the same bytes (a repeated row): the second is a no-op
+                assert res.status in ("ok", "partial", "duplicate"), res.message
         whole = _table(whole_wh)
         assert whole == _table(split_wh)
         assert len(whole) == len(set(keys))

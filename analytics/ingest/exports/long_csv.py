@@ -1,17 +1,22 @@
 """Canonical long CSV: ``vehicle_id, ts, signal, value`` (optional ``unit``), one row per sample.
 
-DuckDB parses the file once into a temporary table (all columns as text, so a bad cell costs
-one row, not the file); lines it cannot parse are counted as ``malformed_line`` with the line
-number and text.
+A file without a ``unit`` column is first offered to the loader's direct path (DuckDB reads
+it straight into ``signals``, see :mod:`analytics.ingest.direct`). Otherwise, or when that
+path finds a row it cannot store as it is, DuckDB parses the file once into a temporary table
+(text columns, so a bad cell costs one row, not the file). Either way lines DuckDB cannot parse
+are counted as ``malformed_line`` (or ``bad_value`` for a value that is not a number) with the
+line number and text.
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 from analytics.errors import FormatError
-from analytics.ingest.base import ReadContext, SqlChunk, strip_gz
+from analytics.ingest.base import ReadContext, SqlChunk, open_text, strip_gz
+from analytics.ingest.direct import DirectSource
 from analytics.ingest.exports.keycheck import hashed_keys_increasing
 from analytics.ingest.exports.tabular import (
     count_rejects,
@@ -80,6 +85,21 @@ class LongCsvReader:
         cols = {c.strip().strip('"') for c in first.strip().split(",")}
         return set(REQUIRED) <= cols
 
+    def direct(self, path: Path, ctx: ReadContext) -> DirectSource | None:
+        """The file as one query for the direct path (None with a ``unit`` column)."""
+        header = csv_header(path)
+        long_select({h: "VARCHAR" for h in header}, ctx, path)  # checks the columns
+        if "unit" in header:
+            return None
+        rel, params = csv_relation(path, header, {"value": "DOUBLE"})
+        vid = "nullif(vehicle_id, '')" if "vehicle_id" in header else "CAST(NULL AS VARCHAR)"
+        sql = (
+            f"SELECT vehicle_id, {plausible_ts('ts_c')} AS ts, signal, value FROM ("
+            f"SELECT {vid} AS vehicle_id, {ts_expr('ts', 'VARCHAR', plausible=False)} AS ts_c, "
+            f"signal, value FROM {rel})"
+        )
+        return DirectSource(sql, params, _first_signal(path, header), csv_rejects=True)
+
     def read(self, path: Path, ctx: ReadContext) -> Iterator[SqlChunk]:
         header = csv_header(path)
         long_select({h: "VARCHAR" for h in header}, ctx, path)  # checks the columns
@@ -107,6 +127,16 @@ class LongCsvReader:
         ctx.records_skipped += rejected
         unique = hashed_keys_increasing(ctx.con, "_ingest_long")
         yield SqlChunk("SELECT * FROM _ingest_long", unique_keys=unique)
+
+
+def _first_signal(path: Path, header: list[str]) -> str | None:
+    """The ``signal`` cell of the first data line (None when there is none)."""
+    with open_text(path) as fh:
+        rows = csv.reader(fh)
+        next(rows, None)
+        first = next(rows, None)
+    col = header.index("signal")
+    return first[col] if first is not None and len(first) == len(header) else None
 
 
 READER = LongCsvReader()
