@@ -122,8 +122,14 @@ class BusDecoder:
                 mapped.setdefault(fid, m)
         return plans, mapped
 
-    def messages(self, frames: Frames) -> Iterator[tuple[str, np.ndarray, DecodedMessage]]:
-        """Decode a chunk: yields (channel, frame indices, decoded message) per message."""
+    def messages(
+        self, frames: Frames, mapped_only: bool = False
+    ) -> Iterator[tuple[str, np.ndarray, DecodedMessage]]:
+        """Decode a chunk: yields (channel, frame indices, decoded message) per message.
+
+        ``mapped_only``: messages with no signal mapped to the catalog are counted (decoded or
+        short) but not decoded nor yielded: an ingest needs only the mapped ones.
+        """
         self.frames += len(frames)
         ok_ts = frames.ts_us >= _MIN_TS_US
         if not ok_ts.all():
@@ -140,7 +146,7 @@ class BusDecoder:
         words = payload_words(frames.data)
         for code in np.unique(frames.channel):
             chan = frames.channels[int(code)] if int(code) < len(frames.channels) else str(code)
-            plans, _ = self._plans_for(chan)
+            plans, mapped = self._plans_for(chan)
             sel = np.flatnonzero((frames.channel == code) & ok_ts)
             if not plans:
                 if chan not in self._warned_channels:
@@ -184,6 +190,9 @@ class BusDecoder:
                     continue
                 plan = plans[int(key)]
                 p0, p1 = int(pos[j]), int(pos[j]) + (b - a)
+                if mapped_only and int(key) not in mapped:
+                    self._count(plan, _length_check(plan, lsorted[p0:p1]))
+                    continue
                 dec = decode_words(plan, wsorted[p0:p1], lsorted[p0:p1])
                 self._count(plan, dec)
                 yield chan, srt[a:b], dec
@@ -217,9 +226,9 @@ class BusDecoder:
 
     def long_rows(self, frames: Frames, vehicle_id: str, final: bool = False) -> pl.DataFrame:
         """Mapped signals of a chunk as catalog long rows (aggregated cell signals included)."""
-        parts: list[pl.DataFrame] = []
+        parts: list[tuple[np.ndarray, str, np.ndarray]] = []
         aggs: dict[tuple[str, str, float], list[tuple[np.ndarray, np.ndarray]]] = {}
-        for chan, idx, dec in self.messages(frames):
+        for chan, idx, dec in self.messages(frames, mapped_only=True):
             _, mapped = self._plans_for(chan)
             for m in mapped.get(dec.plan.frame_id, ()):
                 rows = dec.rows.get(m.signal)
@@ -243,24 +252,15 @@ class BusDecoder:
                 if m.aggregate:
                     aggs.setdefault((m.path, m.aggregate, m.window_s), []).append((ts, val))
                 else:
-                    parts.append(_long(ts, m.path, val))
+                    parts.append((ts, m.path, val))
         parts += self._aggregate(aggs, final)
-        if not parts:
-            return (
-                _long(np.zeros(0, np.int64), "", np.zeros(0))
-                .with_columns(pl.lit(vehicle_id).alias("vehicle_id"))
-                .select("vehicle_id", "ts", "signal", "value")
-            )
-        out = pl.concat(parts)
-        return out.with_columns(pl.lit(vehicle_id, pl.String).alias("vehicle_id")).select(
-            "vehicle_id", "ts", "signal", "value"
-        )
+        return _long(parts, vehicle_id)
 
-    def _aggregate(self, aggs: dict, final: bool) -> list[pl.DataFrame]:
+    def _aggregate(self, aggs: dict, final: bool) -> list[tuple[np.ndarray, str, np.ndarray]]:
         """min/max/mean per window; the last (maybe incomplete) window waits for the next chunk."""
         out = []
         keys = set(aggs) | set(self._agg_pending)
-        for key in keys:
+        for key in sorted(keys):
             path, how, window_s = key
             chunks = self._agg_pending.pop(key, []) + aggs.get(key, [])
             if not chunks:
@@ -276,12 +276,8 @@ class BusDecoder:
                 ts, val, win = ts[~hold], val[~hold], win[~hold]
             if win.size == 0:
                 continue
-            df = pl.DataFrame({"w": win, "v": val})
-            expr = {"min": pl.col("v").min(), "max": pl.col("v").max(), "mean": pl.col("v").mean()}[
-                how
-            ]
-            g = df.group_by("w").agg(expr.alias("value"))
-            out.append(_long(g["w"].to_numpy() * w_us, path, g["value"].to_numpy()))
+            w, v = _window_stat(win, val, how)
+            out.append((w * w_us, path, v))
         return out
 
     def finish(self) -> None:
@@ -313,11 +309,46 @@ class BusDecoder:
             )
 
 
-def _long(ts_us: np.ndarray, path: str, values: np.ndarray) -> pl.DataFrame:
+def _length_check(plan: MessagePlan, lengths: np.ndarray) -> DecodedMessage:
+    """The frame-length part of decoding, for messages whose values are not needed."""
+    valid = lengths >= plan.length
+    out = DecodedMessage(plan, int(lengths.size), valid)
+    out.short_frames = int(lengths.size - valid.sum())
+    out.long_frames = int((lengths > plan.length).sum())
+    return out
+
+
+def _window_stat(win: np.ndarray, val: np.ndarray, how: str) -> tuple[np.ndarray, np.ndarray]:
+    """min / max / mean of ``val`` per window number, windows in ascending order."""
+    if win.size > 1 and (np.diff(win) < 0).any():
+        order = np.argsort(win, kind="stable")
+        win, val = win[order], val[order]
+    cut = np.flatnonzero(np.diff(win)) + 1
+    starts = np.concatenate([[0], cut])
+    if how == "min":
+        v = np.minimum.reduceat(val, starts)
+    elif how == "max":
+        v = np.maximum.reduceat(val, starts)
+    else:
+        v = np.add.reduceat(val, starts) / np.diff(np.append(starts, win.size))
+    return win[starts], v
+
+
+def _long(parts: list[tuple[np.ndarray, str, np.ndarray]], vehicle_id: str) -> pl.DataFrame:
+    """Long rows ``vehicle_id, ts, signal, value`` from (time stamps, path, values) parts."""
+    paths = sorted({p for _, p, _ in parts})
+    code = {p: i for i, p in enumerate(paths)}
+    n = [t.size for t, _, _ in parts]
+    ts = np.concatenate([t for t, _, _ in parts]) if parts else np.zeros(0, np.int64)
+    val = np.concatenate([v for _, _, v in parts]) if parts else np.zeros(0)
+    sig = np.repeat(np.array([code[p] for _, p, _ in parts], np.uint32), n)
     return pl.DataFrame(
         {
-            "ts": pl.Series(ts_us.astype(np.int64)).cast(pl.Datetime("us", "UTC")),
-            "signal": pl.repeat(path, len(ts_us), eager=True, dtype=pl.String),
-            "value": values.astype(np.float64),
+            "vehicle_id": pl.repeat(vehicle_id, ts.size, eager=True, dtype=pl.String),
+            "ts": pl.Series(ts.astype(np.int64)).cast(pl.Datetime("us", "UTC")),
+            "signal": pl.Series(sig).replace_strict(
+                list(range(len(paths))), paths, return_dtype=pl.String
+            ),
+            "value": val.astype(np.float64),
         }
     )

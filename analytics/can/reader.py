@@ -17,6 +17,7 @@ import polars as pl
 from analytics.can.busdecoder import BusDecoder, parse_dbc_specs
 from analytics.can.formats.common import ParseStats
 from analytics.can.frames import Frames
+from analytics.can.prefetch import prefetch
 from analytics.can.prepare import Prepared, take_prepared
 from analytics.errors import FormatError
 from analytics.ingest.base import ReadContext, SqlChunk, strip_gz
@@ -104,7 +105,7 @@ class CanLogReader:
         dec = BusDecoder(specs, ctx.issues)
         ctx.options["dbc_manifest"] = dec.manifest()
         stats = ParseStats(ctx.issues)
-        for frames in self._iter_frames(path, stats):
+        for frames in prefetch(self._iter_frames(path, stats)):
             rows = dec.long_rows(frames, ctx.vehicle_id)
             ctx.records_read += len(frames)
             ctx.tick(len(frames))

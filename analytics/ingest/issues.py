@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 __all__ = ["Issue", "IssueCollector"]
@@ -24,6 +25,7 @@ class IssueCollector:
 
     def __init__(self) -> None:
         self._issues: dict[tuple[str, str | None], Issue] = {}
+        self._lock = threading.Lock()  # a parser thread and the decoder may add at once
 
     def add(
         self,
@@ -38,6 +40,18 @@ class IssueCollector:
         """Record ``count`` records skipped for ``reason`` (no-op when ``count`` is 0)."""
         if count <= 0:
             return
+        with self._lock:
+            self._add(reason, count, example, location, severity, detail)
+
+    def _add(
+        self,
+        reason: str,
+        count: int,
+        example: str | None,
+        location: str | None,
+        severity: str,
+        detail: str | None,
+    ) -> None:
         key = (reason, detail)
         issue = self._issues.get(key)
         if issue is None:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from analytics.can.formats.common import ChannelTable, ParseStats, open_binary
 from analytics.can.frames import Frames
@@ -40,12 +41,19 @@ def detect(path: Path, head: bytes) -> bool:
     return head[:4] == b"LOGG"
 
 
-def _u(buf: np.ndarray, pos: np.ndarray, nbytes: int) -> np.ndarray:
-    """Little-endian unsigned integers of ``nbytes`` at byte offsets ``pos``."""
-    out = np.zeros(pos.shape, np.uint64)
-    for k in range(nbytes):
-        out |= buf[pos + k].astype(np.uint64) << np.uint64(8 * k)
-    return out
+_PAD = 128  # zero bytes after the buffer: every fixed-size gather stays inside it
+_LOBJ32 = int(np.frombuffer(b"LOBJ", "<u4")[0])
+
+
+def _rows(buf: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
+    """``(len(pos), width)`` bytes starting at each offset, gathered in one step."""
+    return sliding_window_view(buf, width)[pos]
+
+
+def _field(rows: np.ndarray, at: int, dtype: str) -> np.ndarray:
+    """A little-endian field at byte ``at`` of every row."""
+    size = np.dtype(dtype).itemsize
+    return np.ascontiguousarray(rows[:, at : at + size]).view(dtype).ravel()
 
 
 def _systemtime_us(fields: tuple[int, ...]) -> int | None:
@@ -168,39 +176,65 @@ def _check_count(
         )
 
 
+def _candidates(buf: np.ndarray, n: int) -> np.ndarray:
+    """Offsets of ``LOBJ`` signatures: objects are 4-byte aligned, so one uint32 compare."""
+    words = buf[: n // 4 * 4].view("<u4")
+    return 4 * np.flatnonzero(words == _LOBJ32)
+
+
+def _any_offset_candidates(buf: np.ndarray, n: int) -> np.ndarray:
+    b = buf[:n]
+    return np.flatnonzero(
+        (b[:-3] == _SIG[0]) & (b[1:-2] == _SIG[1]) & (b[2:-1] == _SIG[2]) & (b[3:] == _SIG[3])
+    )
+
+
+def _chain(buf: np.ndarray, n: int, cand: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Of the signature candidates, the object headers that form the chain of objects."""
+    cand = cand[cand + 16 <= n]
+    head = _rows(buf, cand, 32)
+    hsize = _field(head, 4, "<u2").astype(np.int64)
+    hver = _field(head, 6, "<u2").astype(np.int64)
+    size = _field(head, 8, "<u4").astype(np.int64)
+    otype = _field(head, 12, "<u4").astype(np.int64)
+    plausible = ((hver == 1) | (hver == 2)) & (hsize >= 32) & (size >= hsize) & (size < 1 << 24)
+    cand, hsize, size, otype, head = (a[plausible] for a in (cand, hsize, size, otype, head))
+    end = cand + size
+    prev_end = np.concatenate([[0], np.maximum.accumulate(end)[:-1]])
+    real = cand >= prev_end  # a signature inside an earlier object is payload
+    return cand[real], hsize[real], size[real], otype[real], head[real], end[real]
+
+
+def _next_start(end: np.ndarray, size: np.ndarray, otype: np.ndarray) -> np.ndarray:
+    """Where the next object starts: after ``size % 4`` padding bytes (none after CAN FD 64)."""
+    return end + np.where(otype == CAN_FD_MESSAGE_64, 0, size % 4)
+
+
 def _parse(
     pending: bytearray, st: _State, stats: ParseStats, final: bool = False
 ) -> tuple[Frames | None, int]:
     """Parse the complete objects in ``pending``; return frames and bytes consumed."""
-    buf = np.frombuffer(bytes(pending), np.uint8)
-    n = buf.size
+    n = len(pending)
     if n < 16:
         return None, 0
-    cand = np.flatnonzero(
-        (buf[:-3] == _SIG[0])
-        & (buf[1:-2] == _SIG[1])
-        & (buf[2:-1] == _SIG[2])
-        & (buf[3:] == _SIG[3])
-    )
-    cand = cand[cand + 16 <= n]
-    hsize = _u(buf, cand + 4, 2).astype(np.int64)
-    hver = _u(buf, cand + 6, 2).astype(np.int64)
-    size = _u(buf, cand + 8, 4).astype(np.int64)
-    otype = _u(buf, cand + 12, 4).astype(np.int64)
-    plausible = ((hver == 1) | (hver == 2)) & (hsize >= 32) & (size >= hsize) & (size < 1 << 24)
-    cand, hsize, hver, size, otype = (a[plausible] for a in (cand, hsize, hver, size, otype))
-    end = cand + size
-    prev_end = np.concatenate([[0], np.maximum.accumulate(end)[:-1]])
-    real = cand >= prev_end
-    cand, hsize, size, otype, end = cand[real], hsize[real], size[real], otype[real], end[real]
+    buf = np.zeros(n + _PAD, np.uint8)
+    buf[:n] = np.frombuffer(pending, np.uint8)
+    cand, hsize, size, otype, head, end = _chain(buf, n, _candidates(buf, n))
+    if cand.size and (cand[0] != 0 or (cand[1:] != _next_start(end, size, otype)[:-1]).any()):
+        # a gap in the chain: some object is not 4-byte aligned; look at every offset
+        cand, hsize, size, otype, head, end = _chain(buf, n, _any_offset_candidates(buf, n))
     complete = end <= n
-    used = int(end[complete][-1] + (-end[complete][-1] % 4)) if complete.any() else 0
-    used = min(used, n)
-    cand, hsize, otype = cand[complete], hsize[complete], otype[complete]
+    if (~complete).any():
+        used = int(cand[~complete][0])
+    elif cand.size:
+        used = min(n, int(_next_start(end[-1:], size[-1:], otype[-1:])[0]))
+    else:
+        used = 0
+    cand, hsize, otype, head = cand[complete], hsize[complete], otype[complete], head[complete]
     st.objects += int(cand.size)
     stats.skip("error_frame", int(np.isin(otype, (CAN_ERROR, CAN_ERROR_EXT)).sum()))
-    flags = _u(buf, cand + 16, 4)
-    ts_raw = _u(buf, cand + 24, 8).astype(np.float64)
+    flags = _field(head, 16, "<u4")
+    ts_raw = _field(head, 24, "<u8").astype(np.float64)
     ts_us = st.start_us + np.where(flags == 1, ts_raw * 10.0, np.round(ts_raw / 1000.0)).astype(
         np.int64
     )
@@ -212,16 +246,23 @@ def _parse(
     if not parts:
         return None, used
     ts = np.concatenate([p[0] for p in parts])
-    order = np.argsort(
-        np.concatenate([cand[otype == k] for k in _CAN_TYPES if (otype == k).any()]), kind="stable"
-    )
-    chan, ids, length, keep = (np.concatenate([p[i] for p in parts])[order] for i in range(1, 5))
-    width = max(p[5].shape[1] for p in parts)
-    data = np.concatenate([np.pad(p[5], ((0, 0), (0, width - p[5].shape[1]))) for p in parts])[
-        order
-    ]
+    if len(parts) == 1:
+        chan, ids, length, keep, data = parts[0][1:]
+    else:
+        order = np.argsort(
+            np.concatenate([cand[otype == k] for k in _CAN_TYPES if (otype == k).any()]),
+            kind="stable",
+        )
+        ts = ts[order]
+        chan, ids, length, keep = (
+            np.concatenate([p[i] for p in parts])[order] for i in range(1, 5)
+        )
+        width = max(p[5].shape[1] for p in parts)
+        data = np.concatenate([np.pad(p[5], ((0, 0), (0, width - p[5].shape[1]))) for p in parts])[
+            order
+        ]
     codes = st.chans.codes_int(chan.astype(np.int64))
-    fr = st.chans.frames(ts[order], codes, ids & 0x1FFFFFFF, (ids & 0x80000000) != 0, data, length)
+    fr = st.chans.frames(ts, codes, ids & 0x1FFFFFFF, (ids & 0x80000000) != 0, data, length)
     if not keep.all():
         fr = fr.take(keep)
     return fr, used
@@ -232,32 +273,33 @@ def _can_objects(
 ) -> tuple[np.ndarray, ...]:
     """(ts, channel, id, length, keep, data) for objects of one type starting at ``p``."""
     if kind in (CAN_MESSAGE, CAN_MESSAGE2):
-        chan = _u(buf, p, 2)
-        fl = buf[p + 2]
-        dlc = np.minimum(buf[p + 3], 8)
-        can_id = _u(buf, p + 4, 4).astype(np.uint32)
-        data_at, width, length = p + 8, 8, dlc.astype(np.uint8)
+        body = _rows(buf, p, 16)
+        chan = _field(body, 0, "<u2")
+        fl = body[:, 2]
+        length = np.minimum(body[:, 3], 8).astype(np.uint8)
+        can_id = _field(body, 4, "<u4")
+        data_at, width = 8, 8
         remote = (fl & 0x80) != 0
     elif kind == CAN_FD_MESSAGE:
-        chan = _u(buf, p, 2)
-        fl = buf[p + 2]
-        can_id = _u(buf, p + 4, 4).astype(np.uint32)
-        length = np.minimum(buf[p + 14], 64).astype(np.uint8)
-        data_at, width = p + 20, 64
+        body = _rows(buf, p, 84)
+        chan = _field(body, 0, "<u2")
+        fl = body[:, 2]
+        can_id = _field(body, 4, "<u4")
+        length = np.minimum(body[:, 14], 64).astype(np.uint8)
+        data_at, width = 20, 64
         remote = (fl & 0x80) != 0
     else:  # CAN_FD_MESSAGE_64
-        chan = buf[p].astype(np.uint64)
-        length = np.minimum(buf[p + 2], 64).astype(np.uint8)
-        can_id = _u(buf, p + 4, 4).astype(np.uint32)
-        fl = _u(buf, p + 12, 4)
-        data_at, width = p + 40, 64
-        remote = (fl & np.uint64(0x0010)) != 0
+        body = _rows(buf, p, 104)
+        chan = body[:, 0]
+        length = np.minimum(body[:, 2], 64).astype(np.uint8)
+        can_id = _field(body, 4, "<u4")
+        fl = _field(body, 12, "<u4")
+        data_at, width = 40, 64
+        remote = (fl & 0x0010) != 0
     stats.skip("remote_frame", int(remote.sum()))
-    idx = data_at[:, None] + np.arange(width)[None, :]
-    idx = np.minimum(idx, buf.size - 1)
-    data = buf[idx]
+    data = np.array(body[:, data_at : data_at + width])
     data[np.arange(width)[None, :] >= length[:, None]] = 0
-    return ts_us, chan.astype(np.uint16), can_id, length, ~remote, data
+    return ts_us, chan.astype(np.uint16), can_id.astype(np.uint32), length, ~remote, data
 
 
 READER = CanLogReader("blf", detect, iter_frames, (".blf",))
