@@ -405,6 +405,8 @@ def ingest_file(
                 return IngestResult(str(path), fmt or "", "duplicate", d.source_id, sha)
             except (NotDirect, duckdb.Error):
                 _drop_temp(wh)  # rolled back: the exact path below decides
+                if sha_job is not None and (dup := _duplicate_of(wh, sha_job.result())) is not None:
+                    return IngestResult(str(path), fmt or "", "duplicate", dup, sha_job.result())
             else:
                 _drop_temp(wh)
                 dctx.tick(written)
