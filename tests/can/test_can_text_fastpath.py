@@ -209,3 +209,100 @@ def test_prefetch_order_errors_and_early_stop():
     assert [next(gen) for _ in range(5)] == [0, 1, 2, 3, 4]
     gen.close()
     assert closed.wait(5)
+
+
+@st.composite
+def _asc_line(draw, channel_width: int) -> str:
+    t = draw(st.floats(0, 99999, allow_nan=False))
+    ch = draw(st.integers(1, 9 if channel_width == 1 else 16))
+    ext = draw(st.booleans())
+    fid = draw(st.integers(0, 0x1FFFFFFF if ext else 0x7FF))
+    ident = f"{fid:X}" + ("x" if ext else "")
+    kind = draw(st.sampled_from(["d", "d", "d", "d", "r", "fd", "error", "event", "odd"]))
+    direction = draw(st.sampled_from(["Rx", "Tx"]))
+    if kind == "d":
+        n = draw(st.integers(0, 8))
+        data = " ".join(f"{draw(st.integers(0, 255)):02X}" for _ in range(n))
+        tail = draw(st.sampled_from(["", "", "  Length = 228000 BitCount = 118 ID = 291"]))
+        msg = f"{ch}  {ident:<15} {direction:<4} d {n:x} {data}".rstrip() + tail
+    elif kind == "r":
+        msg = f"{ch}  {ident:<15} {direction:<4} r" + draw(st.sampled_from(["", " 8", " 0"]))
+    elif kind == "fd":
+        n = draw(st.sampled_from([0, 8, 12, 64]))
+        dlc = {0: 0, 8: 8, 12: 9, 64: 15}[n]
+        data = " ".join("AB" for _ in range(n))
+        msg = f"CANFD {ch:>3} {direction:<4} {ident:>8}  {'':>32} 1 0 {dlc:x} {n:>2} {data}"
+    elif kind == "error":
+        msg = f"{ch}  ErrorFrame"
+    elif kind == "event":
+        msg = f"{ch}  Statistic: D 0 R 0 XD 0 XR 0 E 0 O 0 B 0.00%"
+    else:
+        msg = draw(
+            st.sampled_from(
+                [f"{ch}  {ident:<15} Rx   d 8 00 11", "garbage", f"{ch}  ZZZ  Rx d 1 00"]
+            )
+        )
+    return f"{t: 9.6f} {msg}"
+
+
+@st.composite
+def _asc_blocks(draw) -> bytes:
+    width = draw(st.sampled_from([1, 2]))
+    lines = draw(st.lists(_asc_line(width), min_size=1, max_size=40))
+    if draw(st.booleans()):
+        lines = [
+            "date Tue Mar 05 07:30:00.400 2024",
+            "base hex  timestamps absolute",
+            "Begin Triggerblock Tue Mar 05 07:30:00.400 2024",
+            "   0.000000 Start of measurement",
+            *lines,
+        ]
+    if draw(st.booleans()):
+        lines.append("End TriggerBlock")
+    return ("\n".join(lines) + draw(st.sampled_from(["\n", ""]))).encode()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_asc_blocks())
+def test_asc_fast_path_matches_general_path(block):
+    from analytics.can.formats import asc
+
+    hdr = asc._Header()
+    hdr.scan(b"date Tue Mar 05 07:30:00.400 2024\nbase hex  timestamps absolute\n")
+    fast_stats, slow_stats = ParseStats(IssueCollector()), ParseStats(IssueCollector())
+    got = asc._parse_block(block, 7, hdr, ChannelTable(), fast_stats)
+    want = asc._general_block(block, 7, hdr, ChannelTable(), slow_stats)[0]
+    _same(got, want)
+    assert _issues(fast_stats) == _issues(slow_stats)
+    assert fast_stats.skipped == slow_stats.skipped
+
+
+def test_asc_fast_path_takes_classic_frames_and_leaves_the_rest():
+    from analytics.can.formats import asc
+
+    lines = [
+        "date Tue Mar 05 07:30:00.400 2024",
+        "base hex  timestamps absolute",
+        "Begin Triggerblock Tue Mar 05 07:30:00.400 2024",
+        " 0.000000 Start of measurement",
+        " 0.000450 1  1C3             Rx   d 8 00 AD 5B 5A CF 93 03 57",
+        " 12.001212 2  18FF0A01x       Tx   d 3 00 43 24",
+        " 12.002000 1  7FF             Rx   r",
+        " 13.500000 CANFD   1 Rx      123                                   1 0 9 12 "
+        + " ".join(["AB"] * 12),
+        " 1643.999395 1  78A             Rx   d 0",
+        "End TriggerBlock",
+    ]
+    block = ("\n".join(lines) + "\n").encode()
+    hdr = asc._Header()
+    hdr.scan(block)
+    _, fit = asc._fast_lines(block, hdr)
+    assert fit.tolist() == [False] * 4 + [True, True, False, False, True, False]
+    stats = ParseStats(IssueCollector())
+    got = asc._parse_block(block, 1, hdr, ChannelTable(), stats)
+    start = 1709623800400000
+    assert (got.ts_us - start).tolist() == [450, 12001212, 13500000, 1643999395]
+    assert got.can_id.tolist() == [0x1C3, 0x18FF0A01, 0x123, 0x78A]
+    assert got.length.tolist() == [8, 3, 12, 0]
+    assert [got.channels[c] for c in got.channel] == ["1", "2", "1", "1"]
+    assert stats.issues.count("remote_frame") == 1 and stats.skipped == 1

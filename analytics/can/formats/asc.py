@@ -11,7 +11,6 @@ assumed (python-can writes the machine's local time).
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,7 +24,16 @@ from analytics.can.formats.common import (
     ParseStats,
     hex_to_matrix,
     hex_to_valid,
-    iter_text_blocks,
+    open_binary,
+    parse_text_blocks,
+    text_lines,
+)
+from analytics.can.formats.textscan import (
+    LineMatrix,
+    digits_to_int,
+    hex_value,
+    is_digit,
+    is_hex,
 )
 from analytics.can.frames import Frames
 from analytics.can.reader import CanLogReader
@@ -127,41 +135,192 @@ class _Header:
 def iter_frames(path: Path, stats: ParseStats) -> Iterator[Frames]:
     chans = ChannelTable()
     hdr = _Header()
-    first = True
     try:
-        for block, line0 in iter_text_blocks(path):
-            if first:
-                hdr.scan(block)
-                first = False
-                if hdr.start_us is None:
-                    raise FormatError(
-                        f"{path}: ASC without a readable 'date' or 'Begin Triggerblock' "
-                        "line; cannot place its relative time stamps in time"
-                    )
-            fr = _parse_block(block, line0, hdr, chans, stats)
-            if fr is not None and len(fr):
-                yield fr
-    except EOFError as exc:
-        stats.note("truncated_file", f"compressed stream ends early: {exc}", severity="error")
-
-
-def _lines(block: bytes) -> pl.DataFrame:
-    df = pl.read_csv(
-        io.BytesIO(block),
-        has_header=False,
-        separator="\x1f",
-        quote_char=None,
-        new_columns=["l"],
-        schema_overrides={"l": pl.String},
-        truncate_ragged_lines=True,
+        with open_binary(path) as fh:
+            hdr.scan(fh.read(65536))
+    except (EOFError, OSError):
+        pass  # a truncated stream is reported by the block reader below
+    if hdr.start_us is None:
+        raise FormatError(
+            f"{path}: ASC without a readable 'date' or 'Begin Triggerblock' "
+            "line; cannot place its relative time stamps in time"
+        )
+    # relative time stamps accumulate from block to block: those files are parsed in order
+    yield from parse_text_blocks(
+        path,
+        lambda block, line0, st: _parse_block(block, line0, hdr, chans, st),
+        stats,
+        workers=1 if hdr.relative else None,
     )
-    return df.with_row_index("row")
 
 
 def _parse_block(
     block: bytes, line0: int, hdr: _Header, chans: ChannelTable, stats: ParseStats
 ) -> Frames | None:
-    df = _lines(block)
+    """Classic frame lines in the common layout go through the numpy fast path; every other
+    line (header, events, CAN FD, remote and error frames, anything odd) through the general
+    path, with its own line number; the frames of both are merged in line order."""
+    fast = None if hdr.relative or hdr.base != 16 or b"\t" in block else _fast_lines(block, hdr)
+    if fast is None:
+        return _general_block(block, line0, hdr, chans, stats)[0]
+    frames_fast, fit = fast
+    if fit.all():
+        return _with_codes(frames_fast, chans)
+    lines = block.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    misfit = np.flatnonzero(~fit)
+    rest = b"\n".join(lines[i] for i in misfit.tolist()) + b"\n"
+    frames_rest, rows = _general_block(rest, line0, hdr, chans, stats, numbers=line0 + misfit)
+    if not fit.any():
+        return frames_rest
+    fast_fr = _with_codes(frames_fast, chans)
+    if frames_rest is None or len(frames_rest) == 0:
+        return fast_fr
+    order = np.argsort(np.concatenate([np.flatnonzero(fit), misfit[rows]]), kind="stable")
+    data_w = max(fast_fr.data.shape[1], frames_rest.data.shape[1])
+    pad = lambda d: np.pad(d, ((0, 0), (0, data_w - d.shape[1])))  # noqa: E731
+    return chans.frames(
+        np.concatenate([fast_fr.ts_us, frames_rest.ts_us])[order],
+        np.concatenate([fast_fr.channel, frames_rest.channel])[order],
+        np.concatenate([fast_fr.can_id, frames_rest.can_id])[order],
+        np.concatenate([fast_fr.extended, frames_rest.extended])[order],
+        np.concatenate([pad(fast_fr.data), pad(frames_rest.data)])[order],
+        np.concatenate([fast_fr.length, frames_rest.length])[order],
+    )
+
+
+def _with_codes(parsed: tuple, chans: ChannelTable) -> Frames:
+    ts, chan_no, can_id, ext, data, length = parsed
+    return chans.frames(ts, chans.codes_int(chan_no), can_id, ext, data, length)
+
+
+def _fast_lines(block: bytes, hdr: _Header) -> tuple[tuple, np.ndarray] | None:
+    """Classic data frames written as ``<t> <ch> <id>[x] Rx|Tx d <dlc> <b0> <b1> ...`` in the
+    columns of the block's first such line (python-can and Vector pad the id to a fixed
+    width), decoded column-wise. Returns the parsed columns of the lines that fit and the
+    fit mask, or None when no line of the block has that layout."""
+    lm = LineMatrix.of(block)
+    if lm is None:
+        return None
+    n_line = lm.length
+    rows = np.arange(len(lm))
+    lead = np.argmax(lm.window(0, 32) != 32, axis=1)
+    head = lm.window(lead, 24)
+    dot = np.argmax(head == ord("."), axis=1)
+    fit = (head[rows, dot] == ord(".")) & (dot >= 1) & (dot <= 10)
+    template = _template(lm, lead + dot + 1, fit)
+    if template is None:
+        return None
+    nf, c0, cl, i0, d0, k0 = template
+    after = lm.window(lead + dot + 1, k0 + 4 + 24)  # the line from its first fraction digit
+    body_len = n_line - (lead + dot + 1)  # characters from the first fraction digit
+    stamp_text = _stamp_digits(lm, lead, dot, nf)
+    fit &= (after[:, nf] == 32) & (body_len >= k0 + 3)
+    fit &= is_digit(stamp_text).all(axis=1)
+    fit &= is_digit(after[:, c0 : c0 + cl]).all(axis=1) & (after[:, c0 - 1] == 32)
+    fit &= (after[:, c0 + cl : i0] == 32).all(axis=1)
+    rx = (after[:, d0] == ord("R")) | (after[:, d0] == ord("T"))
+    fit &= rx & (after[:, d0 + 1] == ord("x")) & (after[:, d0 + 2] == 32)
+    fit &= (after[:, d0 + 3 : k0] == 32).all(axis=1)
+    fit &= ((after[:, k0] == ord("d")) | (after[:, k0] == ord("D"))) & (after[:, k0 + 1] == 32)
+    # the id: a run of hex digits, an optional 'x', then blanks up to the direction column
+    id_cols = after[:, i0:d0]
+    run = np.argmin(np.concatenate([is_hex(id_cols), np.zeros((len(lm), 1), bool)], 1), axis=1)
+    ext = id_cols[rows, np.minimum(run, id_cols.shape[1] - 1)] == ord("x")
+    blank = np.arange(id_cols.shape[1]) >= (run + ext)[:, None]
+    fit &= (run >= 1) & (run <= 8) & ((id_cols == 32) | ~blank).all(axis=1)
+    can_id = np.zeros(len(lm), np.uint32)
+    for k in range(min(8, id_cols.shape[1])):
+        nib = hex_value(id_cols[:, k]).astype(np.uint32)
+        can_id = np.where(k < run, (can_id << np.uint32(4)) | nib, can_id)
+    dlc = hex_value(after[:, k0 + 2])
+    fit &= is_hex(after[:, k0 + 2]) & (dlc <= 8)
+    fit &= (after[:, k0 + 3] == 32) | (after[:, k0 + 3] == 10)
+    n = np.where(fit, dlc, 0).astype(np.int64)
+    b0 = k0 + 4
+    fit &= (n == 0) | (body_len >= b0 + 3 * n - 1)
+    stride = after[:, b0 : b0 + 24]
+    hi, lo, sep = stride[:, 0::3], stride[:, 1::3], stride[:, 2::3]
+    inside = np.arange(8) < n[:, None]
+    last = np.arange(8) == (n - 1)[:, None]
+    byte_ok = is_hex(hi) & is_hex(lo) & ((sep == 32) | (last & (sep == 10)))
+    fit &= (~inside | byte_ok).all(axis=1)
+    if not fit.any():
+        return (), fit
+    data = (hex_value(hi[fit]) << 4) | hex_value(lo[fit])
+    data[~inside[fit]] = 0
+    stamp, ok = digits_to_int([stamp_text[fit]])
+    if not ok:  # cannot happen: every digit was checked above
+        return None
+    chan_no = np.zeros(int(fit.sum()), np.int64)
+    for k in range(cl):
+        chan_no = chan_no * 10 + (after[fit, c0 + k].astype(np.int64) - 48)
+    return (
+        (
+            hdr.start_us + stamp * 10 ** (6 - nf),
+            chan_no,
+            can_id[fit],
+            ext[fit],
+            data,
+            n[fit].astype(np.uint8),
+        ),
+        fit,
+    )
+
+
+def _template(lm: LineMatrix, start: np.ndarray, fit: np.ndarray) -> tuple[int, ...] | None:
+    """Column layout, counted from the first fraction digit, of the first line that reads
+    like a classic data frame: (fraction digits, channel column and width, id column,
+    direction column, ``d`` column)."""
+    for i in np.flatnonzero(fit)[:64].tolist():
+        row = lm.line(i, int(start[i]))
+        toks = row.split()
+        if len(toks) < 6 or toks[3] not in (b"Rx", b"Tx") or toks[4] not in (b"d", b"D"):
+            continue
+        nf = row.find(b" ")
+        if not (1 <= nf <= 6 and toks[0].isdigit() and toks[1].isdigit()):
+            return None
+        c0 = row.index(toks[1], nf)
+        cl = len(toks[1])
+        i0 = row.index(toks[2], c0 + cl)
+        d0 = row.index(toks[3], i0 + len(toks[2]))
+        k0 = row.index(toks[4], d0 + 2)
+        if cl > 3 or k0 > 64:
+            return None
+        return nf, c0, cl, i0, d0, k0
+    return None
+
+
+def _stamp_digits(lm: LineMatrix, lead: np.ndarray, dot: np.ndarray, nf: int) -> np.ndarray:
+    """The time stamp's digits without the point: ten columns of right-aligned seconds (the
+    columns before them read as zeros), then the ``nf`` fraction digits."""
+    w = lm.window(lead + dot - 10, 11 + nf)
+    digits = np.delete(w, 10, axis=1)
+    blank = np.arange(10)[None, :] < (10 - dot)[:, None]
+    digits[:, :10][blank] = 48
+    return digits
+
+
+def _general_block(
+    block: bytes,
+    line0: int,
+    hdr: _Header,
+    chans: ChannelTable,
+    stats: ParseStats,
+    numbers: np.ndarray | None = None,
+) -> tuple[Frames | None, np.ndarray]:
+    """Every line judged with polars; returns the frames and the block rows they came from.
+
+    ``numbers``: the file line number of each row when the block is a selection of lines.
+    """
+
+    def loc(row: int) -> str:
+        return f"line {int(numbers[row]) if numbers is not None else line0 + row}"
+
+    df = text_lines(block)
+    if df.height == 0:
+        return None, np.zeros(0, np.int64)
     line = pl.col("l").str.replace_all("\t", " ", literal=True) if b"\t" in block else pl.col("l")
     tok = line.str.split(" ").list.filter(pl.element() != "")
     df = df.with_columns(tok.alias("tk"))
@@ -208,7 +367,7 @@ def _parse_block(
         & pl.col("dir").is_in(["Rx", "Tx"])
         & pl.col("kind").is_in(["d", "r"])
         & pl.col("idv").is_not_null()
-        & pl.col("n").is_not_null()
+        & (pl.col("n").is_not_null() | (pl.col("kind") == "r"))  # old remote: no DLC
         & pl.col("ch").str.contains(r"^\d+$")
         & ~pl.col("err")
     )
@@ -218,7 +377,7 @@ def _parse_block(
         bad = other.filter(~(pl.col("l").str.contains(_IGNORED).fill_null(True)))
         if bad.height:
             r = bad.row(0, named=True)
-            stats.skip("malformed_line", bad.height, str(r["l"])[:200], f"line {line0 + r['row']}")
+            stats.skip("malformed_line", bad.height, str(r["l"])[:200], loc(r["row"]))
     stats.skip("error_frame", int(df["err"].sum()))
     df = df.filter(pl.col("is_frame"))
     stats.skip("remote_frame", int((df["kind"] == "r").sum()))
@@ -226,17 +385,15 @@ def _parse_block(
     short = df.filter(pl.col("hex").str.len_bytes() != pl.col("n") * 2)
     if short.height:
         r = short.row(0, named=True)
-        stats.skip("malformed_line", short.height, str(r["l"])[:200], f"line {line0 + r['row']}")
+        stats.skip("malformed_line", short.height, str(r["l"])[:200], loc(r["row"]))
         df = df.filter(pl.col("hex").str.len_bytes() == pl.col("n") * 2)
     if df.height == 0:
-        return None
+        return None, np.zeros(0, np.int64)
     data, lengths = hex_to_matrix(pl.col("hex"), df)
     if data is None:  # a non-hex data byte
         valid = pl.Series(hex_to_valid(df["hex"]))
         r = df.filter(~valid).row(0, named=True)
-        stats.skip(
-            "malformed_line", int((~valid).sum()), str(r["l"])[:200], f"line {line0 + r['row']}"
-        )
+        stats.skip("malformed_line", int((~valid).sum()), str(r["l"])[:200], loc(r["row"]))
         df = df.filter(valid)
         data, lengths = hex_to_matrix(pl.col("hex"), df)
     t = (df["sec"] * 1_000_000 + df["us"]).to_numpy()
@@ -244,9 +401,10 @@ def _parse_block(
         t = np.cumsum(t) + hdr.last_us
         hdr.last_us = int(t[-1]) if t.size else hdr.last_us
     ts = t + (hdr.start_us or 0)
-    return chans.frames(
+    frames = chans.frames(
         ts, chans.codes(df["ch"]), df["idv"].to_numpy(), df["ext"].to_numpy(), data, lengths
     )
+    return frames, df["row"].to_numpy()
 
 
 READER = CanLogReader("asc", detect, iter_frames, (".asc",))

@@ -19,6 +19,8 @@ __all__ = [
     "digits_to_int",
     "hex_columns",
     "hex_run",
+    "hex_value",
+    "is_digit",
     "is_hex",
     "payload_width",
 ]
@@ -36,28 +38,20 @@ MAX_WIDTH = 256  # longer lines go to the general path
 
 
 class LineMatrix:
-    """The lines of a text block as an ``(n, width)`` uint8 matrix plus lengths.
+    """The lines of a text block, for column-wise access.
 
-    Row ``i`` holds line ``i``, its newline at column ``length[i]``, then the bytes of the
-    following lines: a parser must not read a line past its newline (check ``length``).
+    ``m`` is an ``(n, width)`` uint8 matrix whose row ``i`` holds line ``i``, its newline at
+    column ``length[i]``, then the bytes of the following lines: a parser must not read a
+    line past its newline (check ``length``). ``window`` gathers other column ranges.
     """
 
-    def __init__(self, m: np.ndarray, length: np.ndarray, buf: np.ndarray, starts: np.ndarray):
-        self.m = m
-        self.length = length
-        self._buf = buf
+    _FRONT = 16  # blanks before the block: windows may start up to 16 bytes before a line
+
+    def __init__(self, pad: np.ndarray, starts: np.ndarray, length: np.ndarray) -> None:
+        self._pad = pad
         self._starts = starts
-
-    def window(self, offset: np.ndarray, width: int) -> np.ndarray:
-        """``(n, width)`` bytes starting at each line's ``offset`` (past the block's end: 0)."""
-        pad = np.zeros(self._buf.size + width + 1, np.uint8)
-        pad[: self._buf.size] = self._buf
-        return sliding_window_view(pad, width)[self._starts + offset]
-
-    def count(self, char: str) -> np.ndarray:
-        """How often ``char`` occurs in each line."""
-        hits = (self._buf == ord(char)).view(np.uint8)
-        return np.add.reduceat(hits, self._starts, dtype=np.int32) if hits.size else hits
+        self.length = length
+        self._m: np.ndarray | None = None
 
     @classmethod
     def of(cls, block: bytes) -> LineMatrix | None:
@@ -72,24 +66,41 @@ class LineMatrix:
         starts[0] = 0
         starts[1:] = ends[:-1] + 1
         length = ends - starts
-        width = int(length.max()) + 1
-        if width > MAX_WIDTH:
+        if int(length.max()) + 1 > MAX_WIDTH:
             return None
-        padded = np.zeros(buf.size + width, np.uint8)
-        padded[: buf.size] = buf
-        padded[buf.size] = 10
-        m = sliding_window_view(padded, width)[starts]
-        return cls(m, length, padded[: buf.size], starts)
+        pad = np.zeros(cls._FRONT + buf.size + MAX_WIDTH + 1, np.uint8)
+        pad[: cls._FRONT] = 32
+        pad[cls._FRONT : cls._FRONT + buf.size] = buf
+        pad[cls._FRONT + buf.size] = 10
+        return cls(pad, starts, length)
+
+    @property
+    def m(self) -> np.ndarray:
+        if self._m is None:
+            self._m = self.window(0, int(self.length.max()) + 1)
+        return self._m
+
+    def window(self, offset: np.ndarray | int, width: int) -> np.ndarray:
+        """``(n, width)`` bytes starting at each line's ``offset`` (``offset`` >= -16; before
+        the block's start and after its end the bytes read as blanks and a newline)."""
+        if width > MAX_WIDTH:
+            raise ValueError(f"window wider than {MAX_WIDTH}")
+        return sliding_window_view(self._pad, width)[self._starts + offset + self._FRONT]
 
     def __len__(self) -> int:
         return int(self.length.size)
+
+    def line(self, i: int, offset: int = 0) -> bytes:
+        """Line ``i`` from column ``offset`` to its end, as bytes."""
+        at = int(self._starts[i]) + self._FRONT
+        return bytes(self._pad[at + offset : at + int(self.length[i])])
 
     def col(self, j: int) -> np.ndarray:
         return self.m[:, j]
 
     def at(self, pos: np.ndarray) -> np.ndarray:
         """The byte at a per-line position."""
-        return self.m[np.arange(len(self)), np.clip(pos, 0, self.m.shape[1] - 1)]
+        return self._pad[self._starts + np.clip(pos, -self._FRONT, MAX_WIDTH) + self._FRONT]
 
     def same(self, j: int, char: str) -> bool:
         return bool((self.m[:, j] == ord(char)).all())
@@ -135,6 +146,16 @@ def digits_to_int(parts: list[np.ndarray]) -> tuple[np.ndarray, bool]:
     ) >> _U(32)
     v &= _U(0xFFFFFFFF)
     return (v[:, 0].astype(np.int64) * 100_000_000 + v[:, 1].astype(np.int64)), True
+
+
+def is_digit(c: np.ndarray) -> np.ndarray:
+    """Elementwise: is the byte an ASCII decimal digit."""
+    return (c - 48) < 10
+
+
+def hex_value(c: np.ndarray) -> np.ndarray:
+    """The value of ASCII hex digits (meaningless for other bytes)."""
+    return (c & 15) + 9 * (c >> 6)
 
 
 def is_hex(c: np.ndarray) -> np.ndarray:
