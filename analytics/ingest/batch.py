@@ -6,10 +6,15 @@ transaction, in the order the files were given, through the same loader as a sin
 (hash, duplicate check, range quarantine, all-or-nothing). Other readers (exports that
 stream through DuckDB) run in the parent. Progress shows files and records per second.
 ``ANALYTICS_INGEST_WORKERS`` (or ``workers=``) sets the number of processes; 1 disables it.
+
+A folder walk skips what holds no telemetry: hidden files, raw-log manifests (the CAN reader
+consults them) and, in a simulator output folder, its ``manifest.json`` and the truth files
+that manifest lists; the last two are reported as ``skipped`` with a note, never as failures.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -24,7 +29,9 @@ from analytics.ingest.base import detect_reader, get_reader
 from analytics.ingest.load import IngestResult, ingest_file
 from analytics.warehouse.db import Warehouse
 
-__all__ = ["default_workers", "expand_paths", "ingest_paths"]
+__all__ = ["default_workers", "expand_paths", "ingest_paths", "not_telemetry"]
+
+_MANIFEST_MAX_BYTES = 64 << 20
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -51,6 +58,44 @@ def _is_log_manifest(path: Path) -> bool:
         return False
     with open(path, "rb") as fh:
         return fh.readline().startswith(b"path,vehicle_id,format")
+
+
+def not_telemetry(paths: Iterable[str | Path]) -> dict[Path, str]:
+    """Files under the named folders that hold no telemetry, with the reason (resolved paths).
+
+    A simulator output folder (``manifest.json`` with ``"generator": "analytics.simulate"``)
+    has its manifest and the truth files it lists; files named directly are never skipped.
+    """
+    notes: dict[Path, str] = {}
+    for folder in (Path(p) for p in paths):
+        if not folder.is_dir():
+            continue
+        for manifest in folder.rglob("manifest.json"):
+            meta = _simulator_manifest(manifest)
+            if meta is None:
+                continue
+            notes[manifest.resolve()] = (
+                "not telemetry: the simulator's manifest (what it wrote, seed, row counts)"
+            )
+            for rel in meta.get("truth") or []:
+                notes[(manifest.parent / str(rel)).resolve()] = (
+                    "not telemetry: simulator truth (what the analytics are checked against); "
+                    "read it with polars, it never goes into the warehouse"
+                )
+    return notes
+
+
+def _simulator_manifest(path: Path) -> dict[str, Any] | None:
+    """The parsed manifest when ``path`` is a simulator output folder's manifest, else None."""
+    try:
+        if path.stat().st_size > _MANIFEST_MAX_BYTES:
+            return None
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(meta, dict) and meta.get("generator") == "analytics.simulate":
+        return meta
+    return None
 
 
 def default_workers() -> int:
@@ -88,10 +133,12 @@ def ingest_paths(
     """Ingest each file; a failed file is reported and the batch goes on."""
     from tqdm import tqdm
 
-    files = expand_paths(paths)
+    listed = expand_paths(paths)
+    skip = not_telemetry(paths)
+    files = [f for f in listed if f.resolve() not in skip]
+    results: list[IngestResult] = []
     n_workers = min(workers or default_workers(), len(files))
     parallel = [f for f in files if _worker_safe(f, fmt)] if n_workers > 1 else []
-    results: list[IngestResult] = []
     tmp_dir = tempfile.mkdtemp(prefix="analytics-ingest-") if len(parallel) > 1 else None
     pool = None
     futures: dict[Path, Future] = {}
@@ -106,7 +153,7 @@ def ingest_paths(
             }
         with (
             tqdm(
-                total=len(files),
+                total=len(listed),
                 unit="file",
                 disable=not show_progress or len(files) < 2,
                 leave=False,
@@ -121,7 +168,12 @@ def ingest_paths(
                 position=1,
             ) as recs,
         ):
-            for f in files:
+            for f in listed:
+                note = skip.get(f.resolve())
+                if note is not None:
+                    results.append(IngestResult(str(f), "", "skipped", message=note))
+                    bar.update(1)
+                    continue
                 fut = futures.pop(f, None)
                 if fut is not None:
                     _stage(fut)

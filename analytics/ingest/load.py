@@ -57,7 +57,7 @@ class IngestResult:
 
     path: str
     format: str
-    status: str  # ok | partial | duplicate | failed
+    status: str  # ok | partial | duplicate | failed | skipped (not telemetry; nothing read)
     source_id: int | None = None
     sha256: str = ""
     records_read: int = 0
@@ -73,6 +73,8 @@ class IngestResult:
             return f"{self.path}: already ingested as source {self.source_id}; nothing to do"
         if self.status == "failed":
             return f"{self.path}: FAILED, nothing written: {self.message}"
+        if self.status == "skipped":
+            return f"{self.path}: skipped, {self.message}"
         rate = self.records_read / self.duration_s if self.duration_s > 0 else 0.0
         return (
             f"{self.path} [{self.format}]: {self.records_read:,} read, "
