@@ -23,6 +23,8 @@ from analytics.ingest.validate import build_units, check_units
 __all__ = ["DirectSource", "NotDirect", "insert_direct"]
 
 _STOP = "row needs the exact ingest path"
+_MAX_SLOTS = 1 << 16
+_PATH_HASHES = "SELECT p, hash(p) FROM unnest($p) AS t(p)"
 
 
 class NotDirect(Exception):
@@ -58,7 +60,7 @@ _INSERT = """
 _JOIN = "LEFT JOIN _ingest_units u ON u.name = s.signal AND u.unit = ''"
 
 _GROUPS = """
-    SELECT *, hash(vehicle_id), hash(vehicle_id, signal) FROM (
+    SELECT *, hash(vehicle_id), xor(hash(vehicle_id), hash(signal)) FROM (
         SELECT vehicle_id, signal, count(*), min(value), max(value), min(ts), max(ts)
         FROM signals WHERE source_id = $sid GROUP BY ALL)
 """
@@ -68,7 +70,8 @@ _GROUPS = """
 # strictly increases. Order B: sorted by (vehicle, signal, ts): a series is one run, inside
 # which ts strictly increases. Runs are told apart by hashes, so the loader also checks that
 # the hashes of the file's vehicles (series) are distinct; then either order proves every key
-# distinct without a hash table.
+# distinct without a hash table. The rank of a catalog path (its place in byte order) is looked
+# up in a constant list by its hash modulo a number for which no two paths share a slot.
 _ORDER_PROOF = """
     SELECT count(*) FILTER (WHERE hv IS DISTINCT FROM phv),
            count(*) FILTER (WHERE hv = phv AND NOT (ts > pt OR (ts = pt AND r > pr))),
@@ -76,9 +79,9 @@ _ORDER_PROOF = """
            count(*) FILTER (WHERE h = ph AND ts <= pt)
     FROM (SELECT hv, h, ts, r, lag(hv) OVER () AS phv, lag(h) OVER () AS ph,
                  lag(ts) OVER () AS pt, lag(r) OVER () AS pr
-          FROM (SELECT hash(vehicle_id) AS hv, hash(vehicle_id, signal) AS h, ts,
-                       CAST(signal AS {ranks}) AS r
-                FROM signals WHERE source_id = $sid))
+          FROM (SELECT hv, xor(hv, hs) AS h, ts, {ranks}[(hs % {slots})::INTEGER + 1] AS r
+                FROM (SELECT hash(vehicle_id) AS hv, hash(signal) AS hs, ts
+                      FROM signals WHERE source_id = $sid)))
 """
 
 _HASH_PROOF = """
@@ -124,10 +127,21 @@ def _one(con: Any, sql: str, params: dict[str, Any]) -> tuple:
     return con.execute(sql, params).fetchall()[0]
 
 
-def _ranks() -> str:
-    """An ENUM of the catalog paths in byte order: a signal's rank as a small integer."""
+def _ranks(con: Any) -> tuple[str, int] | None:
+    """A SQL list giving each catalog path's rank at ``hash(path) % slots + 1``, and ``slots``.
+
+    None when no small modulus separates the paths' hashes (the order proof is then skipped).
+    """
     paths = sorted({s.path for s in load_catalog().signals})
-    return "ENUM(" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + ")"
+    by_path = dict(con.execute(_PATH_HASHES, {"p": paths}).fetchall())
+    hashes = [by_path[p] for p in paths]
+    for slots in range(len(paths), _MAX_SLOTS):
+        if len({h % slots for h in hashes}) == len(paths):
+            ranks = [0] * slots
+            for rank, h in enumerate(hashes, start=1):
+                ranks[h % slots] = rank
+            return "[" + ", ".join(map(str, ranks)) + "]", slots
+    return None
 
 
 def _keys_unique(con: Any, sid: int, groups: list[tuple]) -> bool:
@@ -135,13 +149,16 @@ def _keys_unique(con: Any, sid: int, groups: list[tuple]) -> bool:
 
     ``groups`` are the rows of :data:`_GROUPS`: per series, its vehicle and series hashes.
     """
-    vehicle_hash = {g[0]: g[7] for g in groups}
-    series_hash = {g[8] for g in groups}
-    runs_v, bad_a, runs_s, bad_b = _one(con, _ORDER_PROOF.format(ranks=_ranks()), {"sid": sid})
-    if len(set(vehicle_hash.values())) == len(vehicle_hash) == runs_v and bad_a == 0:
-        return True
-    if len(series_hash) == len(groups) == runs_s and bad_b == 0:
-        return True
+    lookup = _ranks(con)
+    if lookup is not None:
+        vehicle_hash = {g[0]: g[7] for g in groups}
+        series_hash = {g[8] for g in groups}
+        proof = _ORDER_PROOF.format(ranks=lookup[0], slots=lookup[1])
+        runs_v, bad_a, runs_s, bad_b = _one(con, proof, {"sid": sid})
+        if len(set(vehicle_hash.values())) == len(vehicle_hash) == runs_v and bad_a == 0:
+            return True
+        if len(series_hash) == len(groups) == runs_s and bad_b == 0:
+            return True
     return int(_one(con, _HASH_PROOF, {"sid": sid})[0]) == 0
 
 

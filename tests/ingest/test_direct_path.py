@@ -148,3 +148,15 @@ def test_malformed_lines_are_counted_on_the_direct_path(wh, tmp_path, no_staging
     assert res.status == "partial" and res.records_skipped == 1
     assert reasons["malformed_line"].location == "line 17"
     assert res.records_read == res.rows_written + 1
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+@pytest.mark.parametrize("order", [["vehicle_id", "ts", "signal"], ["vehicle_id", "signal", "ts"]])
+def test_repeat_in_a_second_run_is_found(wh, tmp_path, suffix, order):
+    """A key repeated after another vehicle's (series') rows is not hidden by sorted runs."""
+    frame = _frame(vehicles=2, steps=5).sort(order)
+    bad = pl.concat([frame, frame.head(1)])
+    res = ingest_file(wh, _write(bad, tmp_path / f"rep.{suffix}"))
+    assert {i.reason: i.count for i in res.issues}["duplicate_row"] == 1
+    assert res.rows_written == frame.height
+    assert _stored(wh).height == frame.height
