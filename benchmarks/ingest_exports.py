@@ -13,8 +13,8 @@ Both sides write the same rows into the same ``signals`` table of a fresh wareho
 transaction, followed by a ``CHECKPOINT``. With ``--repeat N`` the two sides alternate which
 goes first, every pair's ratio is printed (the machine may be shared, so only timings taken
 back to back compare), and the summary gives the best time of each side and the median pair
-ratio. Prints rows/s and the ratio (target >= 0.7). Run: ``python benchmarks/ingest_exports.py
-[--rows 10000000] [--dir /tmp/bench] [--repeat 3]``.
+ratio, which the 0.7 target is judged on. Prints rows/s and the ratios. Run:
+``python benchmarks/ingest_exports.py [--rows 10000000] [--dir /tmp/bench] [--repeat 3]``.
 """
 
 from __future__ import annotations
@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
             ours_s, written = min(runs)
             ratio = base_s / ours_s
             pairs = [b / o for b, (o, _) in zip(base_runs, runs, strict=True)]
-            ok &= ratio >= 0.7 and all(w == frame.height for _, w in runs)
+            # the target is judged on the median pair: back-to-back timings see the same load
+            ok &= statistics.median(pairs) >= 0.7 and all(w == frame.height for _, w in runs)
             print(
                 f"{fmt:>8} ({mb:,.0f} MB): baseline {frame.height / base_s:>12,.0f} rows/s "
                 f"({base_s:.1f} s) | ingest {frame.height / ours_s:>12,.0f} rows/s "
