@@ -133,6 +133,7 @@ def evaluate(fleet, wh) -> dict[str, object]:  # type: ignore[no-untyped-def]
     out["energy_grid"], out["energy_pack"] = g, k
     by_power = (
         matched.join(truth.select(pl.col("session_id").alias("true_id"), "power_kw"), on="true_id")
+        .join(est.select("session_id", "grid_energy_method"), on="session_id")
         .filter(pl.col("true_grid_kwh") > 0.5)
         .group_by("charge_type", "power_kw")
         .agg(
@@ -143,13 +144,14 @@ def evaluate(fleet, wh) -> dict[str, object]:  # type: ignore[no-untyped-def]
             ((pl.col("pack_energy_kwh") / pl.col("true_pack_kwh") - 1).abs() * 100)
             .mean()
             .alias("pk"),
+            (pl.col("grid_energy_method") == "charger_power+fixed_load").mean().alias("fixed"),
         )
         .sort("charge_type", "power_kw")
     )
-    for ct, kw, n, bias, pk in by_power.iter_rows():
+    for ct, kw, n, bias, pk, fixed in by_power.iter_rows():
         print(
             f"    {ct} {kw:>5.1f} kW: n={n:<5} grid-side median error {bias:+6.2f} %, "
-            f"pack-side mean |err| {pk:5.2f} %"
+            f"pack-side mean |err| {pk:5.2f} %, fixed load added to {100 * fixed:3.0f} %"
         )
     for name, x in (("grid-side", g), ("pack-side", k)):
         if x.get("n"):

@@ -8,12 +8,19 @@ inlet energy and the charge limit where the car reports them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 from analytics.charging.detail import DETAIL_KEYS, session_detail
+from analytics.charging.inlet import (
+    FIXED_LOAD_KW,
+    FIXED_LOAD_RANGE_KW,
+    ModelFits,
+    classify_inlet,
+    pick_inlet,
+)
 from analytics.charging.location import assign_locations
 from analytics.charging.plug import assign_plug_windows, plug_evidence, plug_intervals
 from analytics.charging.timeutil import UTC_US, utc
@@ -34,15 +41,21 @@ __all__ = [
 DEFAULT_EFFICIENCY = {"AC": 0.90, "DC": 0.95}
 """Grid-to-pack efficiency assumed only when no inlet energy is reported (flagged)."""
 
+METERED_UNC = 0.02
+"""Relative uncertainty of a charger-power integral taken as metered (sampling, rounding)."""
+
+ESTIMATED_UNC = 0.08
+"""Relative uncertainty of grid energy from the added-energy counter or pack / efficiency."""
+
 DC_POWER_KW = 22.0
 """Above this typical power a charge without an AC/DC label is taken as DC."""
 
 CHARGING_SESSION_COLUMNS = (
     "vehicle_id", "session_id", "plug_in_ts", "plug_out_ts", "charge_start_ts", "charge_end_ts",
     "plugged_duration_s", "charging_duration_s", "dwell_idle_s", "grid_energy_kwh",
-    "pack_energy_kwh", "loss_kwh", "efficiency", "grid_energy_method", "charge_type",
-    "power_level_kw", "peak_power_kw", "max_power_kw", "soc_in_pct", "soc_out_pct",
-    "charge_limit_pct", "limit_method", "battery_temp_min_c", "battery_temp_mean_c",
+    "grid_energy_unc_kwh", "pack_energy_kwh", "loss_kwh", "efficiency", "grid_energy_method",
+    "charge_type", "power_level_kw", "peak_power_kw", "max_power_kw", "soc_in_pct",
+    "soc_out_pct", "charge_limit_pct", "limit_method", "battery_temp_min_c", "battery_temp_mean_c",
     "battery_temp_max_c", "ambient_temp_c", "latitude", "longitude", "location",
     "location_cluster", "location_method", "utc_offset_h", "session_type", "flags",
 )  # fmt: skip
@@ -57,6 +70,9 @@ class VehicleInputs:
     cable: pl.DataFrame  # ts, value of the cable-connected signal (may be empty)
     drives: pl.DataFrame  # start_ts, end_ts of drive sessions (may be empty)
     samples: pl.DataFrame  # session_id, ts, signal (catalog key), value
+    make: str | None = None
+    model: str | None = None
+    model_inlet: ModelFits = field(default_factory=dict)  # fleet fits per car model
 
     def windows(self) -> pl.DataFrame:
         """Per charge: session_id, plug_group, plug_in_ts, plug_out_ts, plug_flags."""
@@ -247,23 +263,45 @@ def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
     )
     base = base.with_columns(charge_type=charge_type)
     eff = pl.col("charge_type").replace_strict(DEFAULT_EFFICIENCY, return_dtype=pl.Float64)
+    inlet = pick_inlet(
+        classify_inlet(inputs.samples, base.select("session_id", "charge_type")),
+        inputs.model_inlet,
+        inputs.make,
+        inputs.model,
+    )
+    scaled = pl.col("charge_type").replace_strict(
+        {t: f.scaled for t, f in inlet.items()}, default=False, return_dtype=pl.Boolean
+    )
     has_power = pl.col("grid_power_kwh").fill_null(0.0) > 0
     has_session = pl.col("s_grid_kwh").fill_null(0.0) > 0
     has_added = pl.col("added_kwh").fill_null(0.0) > 0
+    from_signal = has_power | has_session
+    active_h = pl.col("charging_duration_s").fill_null(0.0) / 3600.0
+    lo, hi = FIXED_LOAD_RANGE_KW
+    signal_kwh = pl.when(has_power).then(pl.col("grid_power_kwh")).otherwise(pl.col("s_grid_kwh"))
     base = base.with_columns(
-        grid_energy_kwh=pl.when(has_power)
-        .then(pl.col("grid_power_kwh"))
-        .when(has_session)
-        .then(pl.col("s_grid_kwh"))
+        grid_energy_kwh=pl.when(from_signal & scaled)
+        .then(signal_kwh + FIXED_LOAD_KW * active_h)
+        .when(from_signal)
+        .then(signal_kwh)
         .when(has_added)
         .then(pl.col("added_kwh"))
         .otherwise(pl.col("pack_energy_kwh") / eff),
-        grid_energy_method=pl.when(has_power | has_session)
+        grid_energy_method=pl.when(from_signal & scaled)
+        .then(pl.lit("charger_power+fixed_load"))
+        .when(from_signal)
         .then(pl.lit("charger_power"))
         .when(has_added)
         .then(pl.lit("added_energy"))
         .when(pl.col("pack_energy_kwh").is_not_null())
         .then(pl.lit("pack_over_efficiency")),
+        grid_energy_unc_kwh=pl.when(from_signal & scaled)
+        .then((hi - lo) / 2 * active_h)
+        .when(from_signal)
+        .then(METERED_UNC * signal_kwh)
+        .when(has_added)
+        .then(ESTIMATED_UNC * pl.col("added_kwh"))
+        .otherwise(ESTIMATED_UNC * pl.col("pack_energy_kwh") / eff),
     )
     active_h = pl.col("charging_duration_s") / 3600.0
     base = base.with_columns(
@@ -342,8 +380,14 @@ _DETAIL_SCHEMA = {
 }
 
 
-def load_vehicle_inputs(wh: Warehouse, vehicle_id: str) -> VehicleInputs:
-    """Read one vehicle's charge sessions, cable transitions and window samples."""
+def load_vehicle_inputs(
+    wh: Warehouse, vehicle_id: str, model_inlet: ModelFits | None = None
+) -> VehicleInputs:
+    """Read one vehicle's charge sessions, cable transitions and window samples.
+
+    ``model_inlet``: :func:`analytics.charging.inlet.model_inlet_fits` of the fleet, used when
+    the vehicle's own data cannot tell what its charger-power signal measures.
+    """
     from analytics.catalog import load_catalog
     from analytics.warehouse import load_sql
 
@@ -355,6 +399,12 @@ def load_vehicle_inputs(wh: Warehouse, vehicle_id: str) -> VehicleInputs:
     )
     drives = wh.sql(load_sql("analytics.charging", "drive_sessions.sql"), {"vid": vehicle_id})
     inputs = VehicleInputs(vehicle_id, charges, cable, drives, pl.DataFrame())
+    inputs.model_inlet = model_inlet or {}
+    meta = wh.execute(
+        "SELECT make, model FROM vehicles WHERE vehicle_id = $vid", {"vid": vehicle_id}
+    ).fetchall()
+    if meta:
+        inputs.make, inputs.model = meta[0]
     if charges.height == 0:
         return inputs
     merged = inputs.merged()

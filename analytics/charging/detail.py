@@ -13,7 +13,7 @@ import polars as pl
 
 from analytics.charging.timeutil import utc
 
-__all__ = ["DETAIL_KEYS", "MAX_HOLD_S", "session_detail"]
+__all__ = ["DETAIL_KEYS", "MAX_HOLD_S", "pack_power_kw", "session_detail"]
 
 MAX_HOLD_S = 300.0
 """A sample stands for at most this long (longer gaps count as unobserved time)."""
@@ -125,6 +125,32 @@ def _integral_kwh(samples: pl.DataFrame, key: str, scale: float, name: str) -> p
     )
 
 
+def pack_power_kw(samples: pl.DataFrame) -> pl.DataFrame:
+    """Power into the pack (kW, positive when charging) as samples with signal ``pack_kw``:
+    the pack power signal, else current x voltage at shared time stamps."""
+    pp = samples.filter(pl.col("signal") == "pack_power_w")
+    if pp.height:
+        return pp.with_columns(pl.col("value") * -1.0 / 1000.0, signal=pl.lit("pack_kw"))
+    iv = samples.filter(pl.col("signal").is_in(["pack_current_a", "pack_voltage_v"])).pivot(
+        on="signal", index=["session_id", "ts"], values="value", aggregate_function="mean"
+    )
+    if {"pack_current_a", "pack_voltage_v"} <= set(iv.columns):
+        return iv.select(
+            "session_id",
+            "ts",
+            pl.lit("pack_kw").alias("signal"),
+            (-pl.col("pack_current_a") * pl.col("pack_voltage_v") / 1000.0).alias("value"),
+        ).drop_nulls("value")
+    return pl.DataFrame(
+        schema={
+            "session_id": pl.String,
+            "ts": pl.Datetime("us", "UTC"),
+            "signal": pl.String,
+            "value": pl.Float64,
+        }
+    )
+
+
 def session_detail(samples: pl.DataFrame) -> pl.DataFrame:
     """Aggregate the window samples (keys as signal names) to one row per session."""
     samples = utc(samples, "ts")
@@ -142,30 +168,7 @@ def session_detail(samples: pl.DataFrame) -> pl.DataFrame:
         .group_by("session_id")
         .agg((pl.col("value").last() - pl.col("value").min()).alias("added_kwh"))
     )
-    # Pack-side power: the pack power signal, else current x voltage at shared timestamps.
-    pp = samples.filter(pl.col("signal") == "pack_power_w").with_columns(
-        pl.col("value") * -1.0 / 1000.0
-    )
-    iv = samples.filter(pl.col("signal").is_in(["pack_current_a", "pack_voltage_v"])).pivot(
-        on="signal", index=["session_id", "ts"], values="value", aggregate_function="mean"
-    )
-    if {"pack_current_a", "pack_voltage_v"} <= set(iv.columns):
-        iv = iv.select(
-            "session_id",
-            "ts",
-            pl.lit("pack_kw").alias("signal"),
-            (-pl.col("pack_current_a") * pl.col("pack_voltage_v") / 1000.0).alias("value"),
-        ).drop_nulls("value")
-    else:
-        iv = pl.DataFrame(
-            schema={
-                "session_id": pl.String,
-                "ts": pl.Datetime("us", "UTC"),
-                "signal": pl.String,
-                "value": pl.Float64,
-            }
-        )
-    pack_src = pp.with_columns(signal=pl.lit("pack_kw")) if pp.height else iv
+    pack_src = pack_power_kw(samples)
     pack = _integral_kwh(pack_src, "pack_kw", 1.0, "sig_pack_kwh")
     last_vals = (
         _by_session(

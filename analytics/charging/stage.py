@@ -115,6 +115,7 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
     from analytics.catalog import load_catalog
     from analytics.charging.build import build_charging_sessions, load_vehicle_inputs
     from analytics.charging.flexibility import flexibility_envelope
+    from analytics.charging.inlet import model_inlet_fits
     from analytics.charging.profiles import classify_sessions
     from analytics.charging.stress import stress_indicators
     from analytics.warehouse import record_run, replace_vehicle_rows
@@ -124,8 +125,9 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
     vids = _charge_vehicles(wh, vehicles)
     soc_path = load_catalog().path("soc_bms_pct")
     n_sessions = n_flex = n_skipped = n_charges = 0
+    inlet = model_inlet_fits(wh)
     for vid in vids:
-        inputs = load_vehicle_inputs(wh, vid)
+        inputs = load_vehicle_inputs(wh, vid, inlet)
         n_charges += inputs.charges.height
         cs = build_charging_sessions(inputs)
         if cs.height:
