@@ -75,9 +75,15 @@ def insert_signals(
     got = con.execute(
         """
         INSERT INTO signals (vehicle_id, ts, signal, value, source_id)
-        WITH staged AS (
-            SELECT vehicle_id, ts, signal, arg_min(value, rowid) AS value
-            FROM _ingest_ok GROUP BY ALL
+        WITH repeated AS (
+            SELECT vehicle_id, ts, signal, min(rowid) AS first
+            FROM _ingest_ok GROUP BY ALL HAVING count(*) > 1
+        ),
+        staged AS (  -- every row but the later ones of a repeated key (first in file order kept)
+            SELECT o.vehicle_id, o.ts, o.signal, o.value
+            FROM _ingest_ok o LEFT JOIN repeated r
+                 ON o.vehicle_id = r.vehicle_id AND o.ts = r.ts AND o.signal = r.signal
+            WHERE r.first IS NULL OR o.rowid = r.first
         ),
         bounds AS (
             SELECT vehicle_id, min(ts) AS t0, max(ts) AS t1 FROM staged GROUP BY vehicle_id
@@ -103,12 +109,12 @@ def duplicate_counts(con: Any) -> list[tuple[str, int, int, str | None]]:
     """
     rows = con.execute(
         """
-        WITH k AS (
-            SELECT vehicle_id, ts, signal, count(*) AS n, count(DISTINCT value) AS nv
+        WITH k AS (  -- ok rows have a value, so min <> max means two different values
+            SELECT vehicle_id, ts, signal, count(*) AS n, min(value) <> max(value) AS differ
             FROM _ingest_ok GROUP BY ALL HAVING count(*) > 1
         )
-        SELECT vehicle_id, sum(n - 1)::BIGINT, count(*) FILTER (WHERE nv > 1),
-               any_value(signal || ' at ' || CAST(ts AS VARCHAR)) FILTER (WHERE nv > 1)
+        SELECT vehicle_id, sum(n - 1)::BIGINT, count(*) FILTER (WHERE differ),
+               any_value(signal || ' at ' || CAST(ts AS VARCHAR)) FILTER (WHERE differ)
         FROM k GROUP BY vehicle_id ORDER BY vehicle_id
         """
     ).fetchall()

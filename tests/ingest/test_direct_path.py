@@ -160,3 +160,18 @@ def test_repeat_in_a_second_run_is_found(wh, tmp_path, suffix, order):
     assert {i.reason: i.count for i in res.issues}["duplicate_row"] == 1
     assert res.rows_written == frame.height
     assert _stored(wh).height == frame.height
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_conflicting_repeat_keeps_the_first_row_and_sorts(wh, tmp_path, suffix):
+    frame = _frame(vehicles=2, steps=4)
+    later = frame.head(2).with_columns(pl.col("value") + 1.0)  # same keys, other values
+    bad = pl.concat([frame.reverse(), later])  # unsorted, repeats at the end
+    res = ingest_file(wh, _write(bad, tmp_path / f"conf.{suffix}"))
+    reasons = {i.reason: i for i in res.issues}
+    assert reasons["duplicate_row"].count == 2 and reasons["conflicting_duplicate"].count == 2
+    assert res.rows_written == frame.height
+    order = ["vehicle_id", "ts", "signal"]
+    stored = wh.sql("SELECT vehicle_id, ts, signal, value FROM signals")  # storage order
+    assert stored.select(order).rows() == stored.sort(order).select(order).rows()
+    assert stored.sort(order)["value"].to_list() == frame.sort(order)["value"].to_list()
