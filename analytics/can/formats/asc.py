@@ -199,25 +199,67 @@ def _fast_lines(block: bytes, hdr: _Header) -> tuple[tuple, np.ndarray] | None:
     """Classic data frames written as ``<t> <ch> <id>[x] Rx|Tx d <dlc> <b0> <b1> ...`` in the
     columns of the block's first such line (python-can and Vector pad the id to a fixed
     width), decoded column-wise. Returns the parsed columns of the lines that fit and the
-    fit mask, or None when no line of the block has that layout."""
+    fit mask, or None when no line of the block has that layout.
+
+    Lines are grouped by the column of their time stamp's point (a handful of values: the
+    seconds grow a digit now and then), so every field is a column slice of the group.
+    """
     lm = LineMatrix.of(block)
     if lm is None:
         return None
-    n_line = lm.length
-    rows = np.arange(len(lm))
-    lead = np.argmax(lm.window(0, 32) != 32, axis=1)
-    head = lm.window(lead, 24)
-    dot = np.argmax(head == ord("."), axis=1)
-    fit = (head[rows, dot] == ord(".")) & (dot >= 1) & (dot <= 10)
-    template = _template(lm, lead + dot + 1, fit)
+    m = lm.m
+    probe = m[:, : min(24, m.shape[1])]
+    point = np.argmax(probe == ord("."), axis=1)
+    lead = np.argmax(probe != 32, axis=1)
+    digits = point - lead
+    cand = (probe[np.arange(len(lm)), point] == ord(".")) & (digits >= 1) & (digits <= 10)
+    template = _template(lm, point + 1, cand)
     if template is None:
         return None
+    nf, _c0, _cl, _i0, _d0, k0 = template
+    cand &= lm.length >= point + 1 + k0 + 3
+    fit = np.zeros(len(lm), bool)
+    n = len(lm)
+    ts = np.zeros(n, np.int64)
+    chan_no = np.zeros(n, np.int64)
+    can_id = np.zeros(n, np.uint32)
+    ext = np.zeros(n, bool)
+    data = np.zeros((n, 8), np.uint8)
+    nbytes = np.zeros(n, np.int64)
+    for p in np.unique(point[cand]).tolist():
+        rows = np.flatnonzero(cand & (point == p))
+        g = m if rows.size == n else m[rows]
+        if g.shape[1] < p + 1 + k0 + 28:
+            g = np.pad(g, ((0, 0), (0, p + 1 + k0 + 28 - g.shape[1])))
+        body_len = lm.length[rows] - (p + 1)
+        sec = g[:, max(0, p - 10) : p]
+        leads = lead[rows]
+        if leads.min() != leads.max() or p - int(leads[0]) != sec.shape[1]:
+            sec = np.where(np.arange(sec.shape[1]) >= (leads - max(0, p - 10))[:, None], sec, 48)
+        parsed = _parse_group(g[:, p + 1 :], body_len, sec, template)
+        ok = parsed[0]
+        sel = rows[ok]
+        fit[sel] = True
+        stamp, chan, fid, x, d, nb = parsed[1:]
+        ts[sel] = hdr.start_us + stamp * 10 ** (6 - nf)
+        chan_no[sel], can_id[sel], ext[sel], data[sel], nbytes[sel] = chan, fid, x, d, nb
+    if not fit.any():
+        return (), fit
+    return (
+        (ts[fit], chan_no[fit], can_id[fit], ext[fit], data[fit], nbytes[fit].astype(np.uint8)),
+        fit,
+    )
+
+
+def _parse_group(
+    after: np.ndarray, body_len: np.ndarray, sec: np.ndarray, template: tuple[int, ...]
+) -> tuple[np.ndarray, ...]:
+    """Check and decode lines whose time stamp point sits in one column. ``after`` holds each
+    line from its first fraction digit on, ``sec`` the seconds' digits (padded with '0')."""
     nf, c0, cl, i0, d0, k0 = template
-    after = lm.window(lead + dot + 1, k0 + 4 + 24)  # the line from its first fraction digit
-    body_len = n_line - (lead + dot + 1)  # characters from the first fraction digit
-    stamp_text = _stamp_digits(lm, lead, dot, nf)
-    fit &= (after[:, nf] == 32) & (body_len >= k0 + 3)
-    fit &= is_digit(stamp_text).all(axis=1)
+    count = after.shape[0]
+    fit = (after[:, nf] == 32) & (body_len >= k0 + 3)
+    fit &= is_digit(after[:, :nf]).all(axis=1) & is_digit(sec).all(axis=1)
     fit &= is_digit(after[:, c0 : c0 + cl]).all(axis=1) & (after[:, c0 - 1] == 32)
     fit &= (after[:, c0 + cl : i0] == 32).all(axis=1)
     rx = (after[:, d0] == ord("R")) | (after[:, d0] == ord("T"))
@@ -226,14 +268,10 @@ def _fast_lines(block: bytes, hdr: _Header) -> tuple[tuple, np.ndarray] | None:
     fit &= ((after[:, k0] == ord("d")) | (after[:, k0] == ord("D"))) & (after[:, k0 + 1] == 32)
     # the id: a run of hex digits, an optional 'x', then blanks up to the direction column
     id_cols = after[:, i0:d0]
-    run = np.argmin(np.concatenate([is_hex(id_cols), np.zeros((len(lm), 1), bool)], 1), axis=1)
-    ext = id_cols[rows, np.minimum(run, id_cols.shape[1] - 1)] == ord("x")
+    run = np.argmin(np.concatenate([is_hex(id_cols), np.zeros((count, 1), bool)], 1), axis=1)
+    ext = id_cols[np.arange(count), np.minimum(run, id_cols.shape[1] - 1)] == ord("x")
     blank = np.arange(id_cols.shape[1]) >= (run + ext)[:, None]
     fit &= (run >= 1) & (run <= 8) & ((id_cols == 32) | ~blank).all(axis=1)
-    can_id = np.zeros(len(lm), np.uint32)
-    for k in range(min(8, id_cols.shape[1])):
-        nib = hex_value(id_cols[:, k]).astype(np.uint32)
-        can_id = np.where(k < run, (can_id << np.uint32(4)) | nib, can_id)
     dlc = hex_value(after[:, k0 + 2])
     fit &= is_hex(after[:, k0 + 2]) & (dlc <= 8)
     fit &= (after[:, k0 + 3] == 32) | (after[:, k0 + 3] == 10)
@@ -246,27 +284,18 @@ def _fast_lines(block: bytes, hdr: _Header) -> tuple[tuple, np.ndarray] | None:
     last = np.arange(8) == (n - 1)[:, None]
     byte_ok = is_hex(hi) & is_hex(lo) & ((sep == 32) | (last & (sep == 10)))
     fit &= (~inside | byte_ok).all(axis=1)
-    if not fit.any():
-        return (), fit
-    data = (hex_value(hi[fit]) << 4) | hex_value(lo[fit])
-    data[~inside[fit]] = 0
-    stamp, ok = digits_to_int([stamp_text[fit]])
-    if not ok:  # cannot happen: every digit was checked above
-        return None
-    chan_no = np.zeros(int(fit.sum()), np.int64)
+    idx = np.flatnonzero(fit)
+    payload = (hex_value(hi[idx]) << 4) | hex_value(lo[idx])
+    payload[~inside[idx]] = 0
+    stamp = digits_to_int([sec[idx], after[idx, :nf]])[0] if idx.size else np.zeros(0, np.int64)
+    can_id = np.zeros(idx.size, np.uint32)
+    for k in range(min(8, id_cols.shape[1])):
+        nib = hex_value(id_cols[idx, k]).astype(np.uint32)
+        can_id = np.where(k < run[idx], (can_id << np.uint32(4)) | nib, can_id)
+    chan = np.zeros(idx.size, np.int64)
     for k in range(cl):
-        chan_no = chan_no * 10 + (after[fit, c0 + k].astype(np.int64) - 48)
-    return (
-        (
-            hdr.start_us + stamp * 10 ** (6 - nf),
-            chan_no,
-            can_id[fit],
-            ext[fit],
-            data,
-            n[fit].astype(np.uint8),
-        ),
-        fit,
-    )
+        chan = chan * 10 + (after[idx, c0 + k].astype(np.int64) - 48)
+    return fit, stamp, chan, can_id, ext[idx], payload, n[idx]
 
 
 def _template(lm: LineMatrix, start: np.ndarray, fit: np.ndarray) -> tuple[int, ...] | None:
@@ -290,16 +319,6 @@ def _template(lm: LineMatrix, start: np.ndarray, fit: np.ndarray) -> tuple[int, 
             return None
         return nf, c0, cl, i0, d0, k0
     return None
-
-
-def _stamp_digits(lm: LineMatrix, lead: np.ndarray, dot: np.ndarray, nf: int) -> np.ndarray:
-    """The time stamp's digits without the point: ten columns of right-aligned seconds (the
-    columns before them read as zeros), then the ``nf`` fraction digits."""
-    w = lm.window(lead + dot - 10, 11 + nf)
-    digits = np.delete(w, 10, axis=1)
-    blank = np.arange(10)[None, :] < (10 - dot)[:, None]
-    digits[:, :10][blank] = 48
-    return digits
 
 
 def _general_block(
