@@ -1,13 +1,14 @@
 """Insert a clean long export straight from DuckDB's file reader into ``signals``.
 
-The fast path for canonical long CSV and Parquet: one ``INSERT … SELECT`` reads the file,
-resolves the signal names to catalog paths and stops at the first row that is not storable as
-it is (no vehicle or time, a value that is not a finite number inside the valid range, a name
-the catalog does not know). Inside the same transaction the inserted rows are then proven free
-of repeated ``(vehicle, time, signal)`` keys, within the file and against the rows the
-warehouse already holds. Whatever cannot be shown raises :class:`NotDirect`: the loader rolls
-the transaction back and takes the exact path (staging, per-row reasons with examples,
-de-duplication), so the result is the same either way, only the time differs.
+The fast path for canonical long CSV and Parquet: one ``INSERT … SELECT`` reads the file and
+stops at the first row it cannot store as it is (no vehicle or time, a value that is not a
+finite number, a signal name spelled otherwise than the first row's). Inside the same
+transaction the inserted rows are then checked: per vehicle and signal, names known to the
+catalog and values inside the valid range (one grouped pass); keys ``(vehicle, time, signal)``
+proven distinct within the file and absent from the rows the warehouse already holds. Whatever
+cannot be shown raises :class:`NotDirect`: the loader rolls the transaction back and takes the
+exact path (staging, per-row reasons with examples, de-duplication), so the result is the same
+either way, only the time differs.
 """
 
 from __future__ import annotations
