@@ -215,6 +215,7 @@ def test_prefetch_order_errors_and_early_stop():
 def _asc_line(draw, channel_width: int) -> str:
     t = draw(st.floats(0, 99999, allow_nan=False))
     ch = draw(st.integers(1, 9 if channel_width == 1 else 16))
+    chan = draw(st.sampled_from([str(ch), str(ch), f"0{ch}"]))
     ext = draw(st.booleans())
     fid = draw(st.integers(0, 0x1FFFFFFF if ext else 0x7FF))
     ident = f"{fid:X}" + ("x" if ext else "")
@@ -224,7 +225,7 @@ def _asc_line(draw, channel_width: int) -> str:
         n = draw(st.integers(0, 8))
         data = " ".join(f"{draw(st.integers(0, 255)):02X}" for _ in range(n))
         tail = draw(st.sampled_from(["", "", "  Length = 228000 BitCount = 118 ID = 291"]))
-        msg = f"{ch}  {ident:<15} {direction:<4} d {n:x} {data}".rstrip() + tail
+        msg = f"{chan}  {ident:<15} {direction:<4} d {n:x} {data}".rstrip() + tail
     elif kind == "r":
         msg = f"{ch}  {ident:<15} {direction:<4} r" + draw(st.sampled_from(["", " 8", " 0"]))
     elif kind == "fd":
@@ -259,7 +260,8 @@ def _asc_blocks(draw) -> bytes:
         ]
     if draw(st.booleans()):
         lines.append("End TriggerBlock")
-    return ("\n".join(lines) + draw(st.sampled_from(["\n", ""]))).encode()
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    return (eol.join(lines) + draw(st.sampled_from([eol, ""]))).encode()
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

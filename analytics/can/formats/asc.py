@@ -261,6 +261,8 @@ def _parse_group(
     fit = (after[:, nf] == 32) & (body_len >= k0 + 3)
     fit &= is_digit(after[:, :nf]).all(axis=1) & is_digit(sec).all(axis=1)
     fit &= is_digit(after[:, c0 : c0 + cl]).all(axis=1) & (after[:, c0 - 1] == 32)
+    if cl > 1:  # "01" is its own channel name to the general path
+        fit &= after[:, c0] != ord("0")
     fit &= (after[:, c0 + cl : i0] == 32).all(axis=1)
     rx = (after[:, d0] == ord("R")) | (after[:, d0] == ord("T"))
     fit &= rx & (after[:, d0 + 1] == ord("x")) & (after[:, d0 + 2] == 32)
@@ -274,7 +276,8 @@ def _parse_group(
     fit &= (run >= 1) & (run <= 8) & ((id_cols == 32) | ~blank).all(axis=1)
     dlc = hex_value(after[:, k0 + 2])
     fit &= is_hex(after[:, k0 + 2]) & (dlc <= 8)
-    fit &= (after[:, k0 + 3] == 32) | (after[:, k0 + 3] == 10)
+    eol = (after == 10) | (after == 13)  # CRLF files (CANalyzer on Windows) end in \r\n
+    fit &= (after[:, k0 + 3] == 32) | eol[:, k0 + 3]
     n = np.where(fit, dlc, 0).astype(np.int64)
     b0 = k0 + 4
     fit &= (n == 0) | (body_len >= b0 + 3 * n - 1)
@@ -282,7 +285,7 @@ def _parse_group(
     hi, lo, sep = stride[:, 0::3], stride[:, 1::3], stride[:, 2::3]
     inside = np.arange(8) < n[:, None]
     last = np.arange(8) == (n - 1)[:, None]
-    byte_ok = is_hex(hi) & is_hex(lo) & ((sep == 32) | (last & (sep == 10)))
+    byte_ok = is_hex(hi) & is_hex(lo) & ((sep == 32) | (last & eol[:, b0 + 2 : b0 + 24 : 3]))
     fit &= (~inside | byte_ok).all(axis=1)
     idx = np.flatnonzero(fit)
     payload = (hex_value(hi[idx]) << 4) | hex_value(lo[idx])

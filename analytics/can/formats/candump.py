@@ -57,7 +57,7 @@ def _parse_block(block: bytes, line0: int, chans: ChannelTable, stats: ParseStat
 
 
 _SLOW = object()  # the fast path declines the block
-_NOT_FAST = (b"\r", b"\t", b'"')
+_NOT_FAST = (b"\r", b"\t")  # line ends and separators the general path handles
 
 
 def _fast_block(block: bytes, chans: ChannelTable, stats: ParseStats) -> object:
@@ -163,18 +163,19 @@ def _payloads(
 
 
 def _channel_codes(chan: np.ndarray) -> tuple[list[str] | None, np.ndarray]:
-    """Channel tokens (a fixed-width byte matrix) as (distinct names, index per line)."""
+    """Channel tokens (a fixed-width byte matrix) as (distinct names, index per line); no
+    names when one is not UTF-8 (the general path then reads the block)."""
     wide = np.zeros((chan.shape[0], 8), np.uint8)
     wide[:, : chan.shape[1]] = chan
     key = wide.view("<u8").ravel()
     if (key == key[0]).all():
-        idx = np.zeros(key.size, np.intp)
-        return [bytes(wide[0, : chan.shape[1]]).decode(errors="strict")], idx
-    uniq = np.unique(key[:: max(1, key.size // 4096)])
-    idx = np.minimum(np.searchsorted(uniq, key), uniq.size - 1)
-    if not (uniq[idx] == key).all():  # a channel the sample missed
-        uniq = np.unique(key)
-        idx = np.searchsorted(uniq, key)
+        uniq, idx = key[:1], np.zeros(key.size, np.intp)
+    else:
+        uniq = np.unique(key[:: max(1, key.size // 4096)])
+        idx = np.minimum(np.searchsorted(uniq, key), uniq.size - 1)
+        if not (uniq[idx] == key).all():  # a channel the sample missed
+            uniq = np.unique(key)
+            idx = np.searchsorted(uniq, key)
     try:
         names = [int(u).to_bytes(8, "little").rstrip(b"\0").decode() for u in uniq]
     except UnicodeDecodeError:
