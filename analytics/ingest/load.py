@@ -247,9 +247,10 @@ def _commit_signals(wh: Warehouse, chunk: SqlChunk, ctx: ReadContext, source_id:
             severity="info",
             detail="rows the warehouse already holds from another file",
         )
-    if ctx.records_decoded <= 0:
+    if ctx.records_decoded <= 0:  # the reader's records are these rows (decoded exports)
         ctx.records_decoded = stats.ok
-    ctx.records_skipped += stats.rows - written
+        ctx.records_skipped += stats.rows - written
+    # else its records are frames (raw logs): row-level drops are in ingest_issues only
     return written
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import signal
 import subprocess
@@ -88,6 +89,23 @@ def test_same_file_twice_is_a_no_op(demo_frames, tmp_path, memory_warehouse):
     second = ingest_file(memory_warehouse, path, vehicle_id="v1", options=OPTS)
     assert second.status == "duplicate" and second.source_id == first.source_id
     assert "already ingested" in second.summary()
+
+
+def test_same_frames_in_another_file_count_frames_not_rows(demo_frames, tmp_path, memory_warehouse):
+    """A second file with frames already stored (here the same log, gzipped) is ingested, adds
+    no row, and its manifest counts frames: the stored rows are an info issue, not skips."""
+    frames, _n, fd = demo_frames
+    path = tmp_path / "v1.log"
+    write_log(frames, fd, path, "candump")
+    first = ingest_file(memory_warehouse, path, vehicle_id="v1", options=OPTS)
+    packed = tmp_path / "v1.log.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    second = ingest_file(memory_warehouse, packed, vehicle_id="v1", options=OPTS)
+    assert second.status == "ok" and second.rows_written == 0
+    assert second.records_read == first.records_read == len(frames)
+    assert second.records_decoded == first.records_decoded
+    assert second.records_skipped == first.records_skipped
+    assert _issues(second)["already_stored"].count == first.rows_written
 
 
 def test_reader_failing_midway_leaves_nothing(demo_frames, tmp_path, memory_warehouse, monkeypatch):
