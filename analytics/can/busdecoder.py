@@ -163,6 +163,16 @@ class BusDecoder:
             k = keys[sel]
             uniq = np.unique(k)
             codes = np.searchsorted(uniq, k)
+            known = np.array([int(u) in plans for u in uniq.tolist()], bool)
+            if mapped_only:
+                # messages nobody maps only need counting: lengths against the DBC's
+                wanted = known & np.array([int(u) in mapped for u in uniq.tolist()], bool)
+                self._count_lengths(chan, uniq, codes, ~wanted, known, frames.length[sel], plans)
+                if not wanted.any():
+                    continue
+                take = wanted[codes]
+                sel, k, codes = sel[take], k[take], codes[take]
+                known = wanted
             # small dense codes: numpy's stable sort is a radix sort for 16-bit keys
             order = np.argsort(
                 codes.astype(np.uint16 if uniq.size < 65536 else np.uint32), kind="stable"
@@ -171,7 +181,6 @@ class BusDecoder:
             sizes = np.bincount(codes, minlength=uniq.size)
             ends = np.cumsum(sizes)
             starts = ends - sizes
-            known = np.array([int(u) in plans for u in uniq.tolist()], bool)
             kmax = (
                 max((plans[int(u)].length + 7) // 8 for u in uniq[known].tolist())
                 if known.any()
@@ -184,18 +193,45 @@ class BusDecoder:
             for j, (key, a, b) in enumerate(
                 zip(uniq.tolist(), starts.tolist(), ends.tolist(), strict=True)
             ):
+                if b == a:
+                    continue
                 if not known[j]:
                     self.unknown[(chan, int(key))] += b - a
                     self.skipped += b - a
                     continue
                 plan = plans[int(key)]
                 p0, p1 = int(pos[j]), int(pos[j]) + (b - a)
-                if mapped_only and int(key) not in mapped:
-                    self._count(plan, _length_check(plan, lsorted[p0:p1]))
-                    continue
                 dec = decode_words(plan, wsorted[p0:p1], lsorted[p0:p1])
                 self._count(plan, dec)
                 yield chan, srt[a:b], dec
+
+    def _count_lengths(
+        self,
+        chan: str,
+        uniq: np.ndarray,
+        codes: np.ndarray,
+        which: np.ndarray,
+        known: np.ndarray,
+        lengths: np.ndarray,
+        plans: dict[int, MessagePlan],
+    ) -> None:
+        """Count the frames of the ids ``which`` (by ``uniq`` index) without decoding them:
+        unknown ids, and decoded / short / long frames of known ones."""
+        need = np.array(
+            [plans[int(u)].length if kn else 0 for u, kn in zip(uniq.tolist(), known, strict=True)]
+        )
+        counts = np.bincount(codes, minlength=uniq.size)
+        short = np.bincount(codes, weights=lengths < need[codes], minlength=uniq.size)
+        long = np.bincount(codes, weights=lengths > need[codes], minlength=uniq.size)
+        for j in np.flatnonzero(which & (counts > 0)).tolist():
+            key, n = int(uniq[j]), int(counts[j])
+            if not known[j]:
+                self.unknown[(chan, key)] += n
+                self.skipped += n
+                continue
+            dec = DecodedMessage(plans[key], n, np.zeros(0, bool))
+            dec.short_frames, dec.long_frames = int(short[j]), int(long[j])
+            self._count(plans[key], dec)
 
     def _count(self, plan: MessagePlan, dec: DecodedMessage) -> None:
         self.decoded += dec.n - dec.short_frames
@@ -307,15 +343,6 @@ class BusDecoder:
             self.issues.add(
                 "dbc_mismatch", count=seen - self.decoded, severity="error", example=msg
             )
-
-
-def _length_check(plan: MessagePlan, lengths: np.ndarray) -> DecodedMessage:
-    """The frame-length part of decoding, for messages whose values are not needed."""
-    valid = lengths >= plan.length
-    out = DecodedMessage(plan, int(lengths.size), valid)
-    out.short_frames = int(lengths.size - valid.sum())
-    out.long_frames = int((lengths > plan.length).sum())
-    return out
 
 
 def _window_stat(win: np.ndarray, val: np.ndarray, how: str) -> tuple[np.ndarray, np.ndarray]:

@@ -308,3 +308,49 @@ def test_asc_fast_path_takes_classic_frames_and_leaves_the_rest():
     assert got.length.tolist() == [8, 3, 12, 0]
     assert [got.channels[c] for c in got.channel] == ["1", "2", "1", "1"]
     assert stats.issues.count("remote_frame") == 1 and stats.skipped == 1
+
+
+def test_ingest_counts_unmapped_messages_like_a_full_decode():
+    """An ingest decodes only mapped messages (2 of the GM powertrain DBC's 49); its frame
+    counts and issues (unknown ids, short and long frames) equal a decode of every message."""
+    from analytics.can.busdecoder import BusDecoder, parse_dbc_specs
+    from analytics.can.dbc import load_dbc
+    from analytics.can.encode import DBC_DIR
+    from analytics.can.frames import Frames
+
+    dbc = DBC_DIR / "gm_global_a_powertrain.dbc"
+    msgs = [m for m in load_dbc(dbc).db.messages if m.length > 0]
+    rng = np.random.default_rng(2)
+    n = 20_000
+    which = rng.integers(0, len(msgs), n)
+    ids = np.array([m.frame_id for m in msgs], np.uint32)[which]
+    lengths = np.array([m.length for m in msgs], np.uint8)[which]
+    ids[:300] = 0x7F0  # unknown
+    lengths[300:600] = 1  # short
+    lengths[600:900] = 64  # long
+    frames = Frames(
+        1_700_000_000_000_000 + np.arange(n, dtype=np.int64) * 1000,
+        np.zeros(n, np.uint16),
+        ["can0"],
+        ids,
+        np.zeros(n, bool),
+        lengths,
+        rng.integers(0, 256, (n, 64), dtype=np.uint8),
+    )
+    full, ingest = (BusDecoder(parse_dbc_specs([str(dbc)]), IssueCollector()) for _ in range(2))
+    for _ in full.messages(frames):
+        pass
+    rows = ingest.long_rows(frames, "v")
+    assert rows.height > 0
+    assert (ingest.decoded, ingest.skipped) == (full.decoded, full.skipped)
+    assert ingest.unknown == full.unknown and sum(ingest.unknown.values()) >= 300
+    assert _issues_of(ingest) == _issues_of(full)
+    assert {r for r, _d, _c in _issues_of(full)} == {"short_frame", "long_frame"}
+
+
+def _issues_of(dec) -> list[tuple]:
+    return sorted(
+        (i.reason, i.detail, i.count)
+        for i in dec.issues.items()
+        if i.reason in ("short_frame", "long_frame")
+    )
