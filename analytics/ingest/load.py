@@ -105,6 +105,16 @@ def _duplicate_of(wh: Warehouse, sha: str) -> int | None:
     return int(row[0]) if row is not None else None
 
 
+def _is_empty(path: Path) -> bool:
+    """No bytes, or only blank lines (a plain file of at most a few bytes)."""
+    size = path.stat().st_size
+    if size == 0:
+        return True
+    if size > 64:
+        return False
+    return not path.read_bytes().strip()
+
+
 def _detect(path: Path, options: dict[str, Any]) -> Reader:
     """The reader for ``path``; with a column map, an unrecognised table is a wide export."""
     try:
@@ -357,6 +367,10 @@ def ingest_file(
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"no such file: {path}")
+    if _is_empty(path):  # loggers leave empty files for days the car slept
+        return IngestResult(
+            str(path), fmt or "", "skipped", message="empty file: nothing to ingest"
+        )
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     reader = get_reader(fmt) if fmt else None

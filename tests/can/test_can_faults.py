@@ -170,3 +170,15 @@ def test_killed_mid_ingest_is_all_or_nothing(highres, tmp_path):
         )
     finally:
         wh.close()
+
+
+def test_empty_log_is_skipped_not_failed(tmp_path, memory_warehouse):
+    """A logger leaves an empty file for a day the car slept: nothing to ingest, no failure."""
+    from analytics.ingest.batch import ingest_paths
+
+    (tmp_path / "empty.log").write_bytes(b"")
+    (tmp_path / "blank.log").write_bytes(b"\n\n")
+    res = ingest_paths(memory_warehouse, [tmp_path], vehicle_id="v1", options=OPTS)
+    assert sorted(r.status for r in res) == ["skipped", "skipped"]
+    assert all("empty file" in r.summary() for r in res)
+    assert memory_warehouse.one("SELECT count(*) FROM sources")[0] == 0
