@@ -363,11 +363,20 @@ def _window_stat(win: np.ndarray, val: np.ndarray, how: str) -> tuple[np.ndarray
 
 def _long(parts: list[tuple[np.ndarray, str, np.ndarray]], vehicle_id: str) -> pl.DataFrame:
     """Long rows ``vehicle_id, ts, signal, value`` from (time stamps, path, values) parts."""
+    if not parts:
+        return pl.DataFrame(
+            schema={
+                "vehicle_id": pl.String,
+                "ts": pl.Datetime("us", "UTC"),
+                "signal": pl.String,
+                "value": pl.Float64,
+            }
+        )
     paths = sorted({p for _, p, _ in parts})
     code = {p: i for i, p in enumerate(paths)}
     n = [t.size for t, _, _ in parts]
-    ts = np.concatenate([t for t, _, _ in parts]) if parts else np.zeros(0, np.int64)
-    val = np.concatenate([v for _, _, v in parts]) if parts else np.zeros(0)
+    ts = np.concatenate([t for t, _, _ in parts])
+    val = np.concatenate([v for _, _, v in parts])
     sig = np.repeat(np.array([code[p] for _, p, _ in parts], np.uint32), n)
     return pl.DataFrame(
         {

@@ -10,6 +10,7 @@ its vehicle and DBCs from there when they are not given.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import polars as pl
@@ -105,12 +106,13 @@ class CanLogReader:
         dec = BusDecoder(specs, ctx.issues)
         ctx.options["dbc_manifest"] = dec.manifest()
         stats = ParseStats(ctx.issues)
-        for frames in prefetch(self._iter_frames(path, stats)):
-            rows = dec.long_rows(frames, ctx.vehicle_id)
-            ctx.records_read += len(frames)
-            ctx.tick(len(frames))
-            if rows.height:
-                yield rows
+        with closing(prefetch(self._iter_frames(path, stats))) as chunks:
+            for frames in chunks:
+                rows = dec.long_rows(frames, ctx.vehicle_id)
+                ctx.records_read += len(frames)
+                ctx.tick(len(frames))
+                if rows.height:
+                    yield rows
         tail = dec.long_rows(Frames.empty(), ctx.vehicle_id, final=True)
         if tail.height:
             yield tail

@@ -67,11 +67,14 @@ class IssueCollector:
 
     def items(self) -> list[Issue]:
         """Issues, most frequent first."""
-        return sorted(self._issues.values(), key=lambda i: (-i.count, i.reason))
+        with self._lock:
+            issues = list(self._issues.values())
+        return sorted(issues, key=lambda i: (-i.count, i.reason))
 
     def __len__(self) -> int:
-        return len(self._issues)
+        with self._lock:
+            return len(self._issues)
 
     def count(self, reason: str | None = None) -> int:
         """Total records skipped, for one reason or all."""
-        return sum(i.count for i in self._issues.values() if reason is None or i.reason == reason)
+        return sum(i.count for i in self.items() if reason is None or i.reason == reason)

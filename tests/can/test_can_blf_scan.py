@@ -87,3 +87,22 @@ def test_gap_in_the_aligned_chain_falls_back_to_the_bytewise_scan(tmp_path, monk
     assert used, "the fallback scan did not run"
     ids = np.concatenate([f.can_id for f in frames])
     assert ids.tolist() == [m.arbitration_id for m in msgs]
+
+
+@pytest.mark.parametrize("buffer_bytes", [blf._BUFFER_BYTES, 4096])
+def test_frames_after_an_odd_sized_object_are_kept(tmp_path, monkeypatch, buffer_bytes):
+    """python-can pads an object by ``size % 4`` bytes, so after an odd-sized one (a marker
+    with a short text here) no object is 4-byte aligned any more."""
+    monkeypatch.setattr(blf, "_BUFFER_BYTES", buffer_bytes)
+    msgs = _messages(400, seed=3)
+    path = tmp_path / "marker.blf"
+    with can.BLFWriter(path) as w:
+        for i, m in enumerate(msgs):
+            w.on_message_received(m)
+            if i == 150:
+                w.log_event("ab", m.timestamp)  # 95-byte object: 3 padding bytes
+    stats = ParseStats(IssueCollector())
+    frames = list(blf.iter_frames(path, stats))
+    ids = np.concatenate([f.can_id for f in frames])
+    assert ids.tolist() == [m.arbitration_id for m in msgs]
+    assert stats.issues.count() == 0, stats.issues.items()

@@ -54,6 +54,7 @@ _BROKEN = [
     "(1.5)  can0 123#11",
     "(1.5) can0 123#1",
     "(1.5) can0 123#11 X",
+    "(1.5) can0 123456789#00",
     "(x.5) can0 123#11",
     "(1.5 can0 123#11",
     "",
@@ -240,7 +241,14 @@ def _asc_line(draw, channel_width: int) -> str:
     else:
         msg = draw(
             st.sampled_from(
-                [f"{ch}  {ident:<15} Rx   d 8 00 11", "garbage", f"{ch}  ZZZ  Rx d 1 00"]
+                [
+                    f"{ch}  {ident:<15} Rx   d 8 00 11",
+                    "garbage",
+                    f"{ch}  ZZZ  Rx d 1 00",
+                    f"{ch}  123456789x      Rx   d 1 00",
+                    f"7 {ch}  {ident:<15} Rx   d 1 00",
+                    f"{ch}  {ident:<15} Rx   d 1 AA\rjunk",
+                ]
             )
         )
     return f"{t: 9.6f} {msg}"

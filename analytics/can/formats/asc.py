@@ -231,7 +231,9 @@ def _fast_lines(block: bytes, hdr: _Header) -> tuple[tuple, np.ndarray] | None:
         g = m if rows.size == n else m[rows]
         if g.shape[1] < p + 1 + k0 + 28:
             g = np.pad(g, ((0, 0), (0, p + 1 + k0 + 28 - g.shape[1])))
-        body_len = lm.length[rows] - (p + 1)
+        length = lm.length[rows]
+        crlf = g[np.arange(rows.size), np.maximum(length - 1, 0)] == 13
+        body_len = length - crlf - (p + 1)
         sec = g[:, max(0, p - 10) : p]
         leads = lead[rows]
         if leads.min() != leads.max() or p - int(leads[0]) != sec.shape[1]:
@@ -260,7 +262,7 @@ def _parse_group(
     count = after.shape[0]
     fit = (after[:, nf] == 32) & (body_len >= k0 + 3)
     fit &= is_digit(after[:, :nf]).all(axis=1) & is_digit(sec).all(axis=1)
-    fit &= is_digit(after[:, c0 : c0 + cl]).all(axis=1) & (after[:, c0 - 1] == 32)
+    fit &= is_digit(after[:, c0 : c0 + cl]).all(axis=1) & (after[:, nf:c0] == 32).all(axis=1)
     if cl > 1:  # "01" is its own channel name to the general path
         fit &= after[:, c0] != ord("0")
     fit &= (after[:, c0 + cl : i0] == 32).all(axis=1)
@@ -276,8 +278,8 @@ def _parse_group(
     fit &= (run >= 1) & (run <= 8) & ((id_cols == 32) | ~blank).all(axis=1)
     dlc = hex_value(after[:, k0 + 2])
     fit &= is_hex(after[:, k0 + 2]) & (dlc <= 8)
-    eol = (after == 10) | (after == 13)  # CRLF files (CANalyzer on Windows) end in \r\n
-    fit &= (after[:, k0 + 3] == 32) | eol[:, k0 + 3]
+    # the line ends at body_len (a CRLF file's \r is not part of it, see _fast_lines)
+    fit &= (after[:, k0 + 3] == 32) | (body_len == k0 + 3)
     n = np.where(fit, dlc, 0).astype(np.int64)
     b0 = k0 + 4
     fit &= (n == 0) | (body_len >= b0 + 3 * n - 1)
@@ -285,7 +287,8 @@ def _parse_group(
     hi, lo, sep = stride[:, 0::3], stride[:, 1::3], stride[:, 2::3]
     inside = np.arange(8) < n[:, None]
     last = np.arange(8) == (n - 1)[:, None]
-    byte_ok = is_hex(hi) & is_hex(lo) & ((sep == 32) | (last & eol[:, b0 + 2 : b0 + 24 : 3]))
+    at_end = (b0 + 2 + 3 * np.arange(8))[None, :] == body_len[:, None]
+    byte_ok = is_hex(hi) & is_hex(lo) & ((sep == 32) | (last & at_end))
     fit &= (~inside | byte_ok).all(axis=1)
     idx = np.flatnonzero(fit)
     payload = (hex_value(hi[idx]) << 4) | hex_value(lo[idx])
@@ -378,7 +381,7 @@ def _general_block(
         pl.col("id")
         .str.strip_suffix("x")
         .str.to_integer(base=hdr.base, strict=False)
-        .cast(pl.UInt32)
+        .cast(pl.UInt32, strict=False)
         .alias("idv"),
         pl.col("id").str.ends_with("x").alias("ext"),
         pl.col("tk").list.slice(pl.col("start"), pl.col("n")).list.join("").alias("hex"),

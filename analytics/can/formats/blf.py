@@ -205,6 +205,19 @@ def _chain(buf: np.ndarray, n: int, cand: np.ndarray) -> tuple[np.ndarray, ...]:
     return cand[real], hsize[real], size[real], otype[real], head[real], end[real]
 
 
+def _unbroken(
+    cand: np.ndarray, size: np.ndarray, otype: np.ndarray, end: np.ndarray, n: int
+) -> bool:
+    """True when the objects found tile the buffer from its start: each begins where the one
+    before ends, and the last runs past the buffer's end or leaves less than a header."""
+    if cand.size == 0:
+        return n < 16
+    nxt = _next_start(end, size, otype)
+    if cand[0] != 0 or (cand[1:] != nxt[:-1]).any():
+        return False
+    return bool(end[-1] > n or nxt[-1] > n - 16)
+
+
 def _next_start(end: np.ndarray, size: np.ndarray, otype: np.ndarray) -> np.ndarray:
     """Where the next object starts: after ``size % 4`` padding bytes (none after CAN FD 64)."""
     return end + np.where(otype == CAN_FD_MESSAGE_64, 0, size % 4)
@@ -220,8 +233,8 @@ def _parse(
     buf = np.zeros(n + _PAD, np.uint8)
     buf[:n] = np.frombuffer(pending, np.uint8)
     cand, hsize, size, otype, head, end = _chain(buf, n, _candidates(buf, n))
-    if cand.size and (cand[0] != 0 or (cand[1:] != _next_start(end, size, otype)[:-1]).any()):
-        # a gap in the chain: some object is not 4-byte aligned; look at every offset
+    if not _unbroken(cand, size, otype, end, n):
+        # some object is not 4-byte aligned (the ones after an odd-sized object never are)
         cand, hsize, size, otype, head, end = _chain(buf, n, _any_offset_candidates(buf, n))
     complete = end <= n
     if (~complete).any():

@@ -203,7 +203,10 @@ def _general_block(
         pl.col("f").str.slice(0, pl.col("hsh")).alias("id"),
         pl.col("f").str.slice(pl.col("hsh") + 1).alias("body"),
     ).with_columns(
-        pl.col("id").str.to_integer(base=16, strict=False).cast(pl.UInt32).alias("idv"),
+        pl.col("id")
+        .str.to_integer(base=16, strict=False)
+        .cast(pl.UInt32, strict=False)
+        .alias("idv"),
         pl.col("id").str.len_bytes().alias("idlen"),
         pl.col("body").str.starts_with("R").alias("rtr"),
         pl.col("body").str.starts_with("#").alias("fd"),

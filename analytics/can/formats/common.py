@@ -193,9 +193,10 @@ class ChannelTable:
         if code is None:
             with self._lock:
                 code = self._index.get(name)
-                if code is None:
-                    code = self._index[name] = len(self.names)
+                if code is None:  # the name first: a code is never without one
+                    code = len(self.names)
                     self.names.append(name)
+                    self._index[name] = code
         return code
 
     def codes(self, names: pl.Series) -> np.ndarray:
