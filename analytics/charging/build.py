@@ -42,7 +42,8 @@ DEFAULT_EFFICIENCY = {"AC": 0.90, "DC": 0.95}
 """Grid-to-pack efficiency assumed only when no inlet energy is reported (flagged)."""
 
 METERED_UNC = 0.02
-"""Relative uncertainty of a charger-power integral taken as metered (sampling, rounding)."""
+"""Relative uncertainty of a charger-power integral (sampling, rounding); for a scaled signal
+it combines with the fixed load's range."""
 
 ESTIMATED_UNC = 0.08
 """Relative uncertainty of grid energy from the added-energy counter or pack / efficiency."""
@@ -272,11 +273,15 @@ def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
     scaled = pl.col("charge_type").replace_strict(
         {t: f.scaled for t, f in inlet.items()}, default=False, return_dtype=pl.Boolean
     )
+    metered = pl.col("charge_type").replace_strict(
+        {t: f.kind == "metered" for t, f in inlet.items()}, default=False, return_dtype=pl.Boolean
+    )
     has_power = pl.col("grid_power_kwh").fill_null(0.0) > 0
     has_session = pl.col("s_grid_kwh").fill_null(0.0) > 0
     has_added = pl.col("added_kwh").fill_null(0.0) > 0
     from_signal = has_power | has_session
-    active_h = pl.col("charging_duration_s").fill_null(0.0) / 3600.0
+    active_h = pl.col("charging_duration_s") / 3600.0
+    scaled = scaled & active_h.is_not_null()  # the added load needs the active time
     lo, hi = FIXED_LOAD_RANGE_KW
     signal_kwh = pl.when(has_power).then(pl.col("grid_power_kwh")).otherwise(pl.col("s_grid_kwh"))
     base = base.with_columns(
@@ -296,9 +301,15 @@ def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
         .when(pl.col("pack_energy_kwh").is_not_null())
         .then(pl.lit("pack_over_efficiency")),
         grid_energy_unc_kwh=pl.when(from_signal & scaled)
-        .then((hi - lo) / 2 * active_h)
-        .when(from_signal)
+        .then(((METERED_UNC * signal_kwh) ** 2 + ((hi - lo) / 2 * active_h) ** 2).sqrt())
+        .when(from_signal & metered)
         .then(METERED_UNC * signal_kwh)
+        .when(from_signal)  # undetermined: the fixed load may be missing from the figure
+        .then(
+            (
+                (METERED_UNC * signal_kwh) ** 2 + (FIXED_LOAD_KW * active_h.fill_null(0.0)) ** 2
+            ).sqrt()
+        )
         .when(has_added)
         .then(ESTIMATED_UNC * pl.col("added_kwh"))
         .otherwise(ESTIMATED_UNC * pl.col("pack_energy_kwh") / eff),

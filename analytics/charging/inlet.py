@@ -9,12 +9,16 @@ proportional to pack power and misses that fixed load, so at low charging power 
 well below a wall meter.
 
 The two are told apart from the cars' own data. Over active charging samples we fit
-``charger_kw = a + b * pack_kw`` (ordinary least squares, per charge type). A metered inlet
-shows the fixed load as a positive intercept ``a`` (hundreds of watts); a scaled figure has
-``a`` close to zero. The fit needs a spread of pack power to separate ``a`` from ``b``; a car
+``charger_kw = a + b * pack_kw`` (weighted least squares through per-bin medians, per charge
+type). A metered inlet shows the fixed load as a positive intercept ``a`` (hundreds of
+watts); a scaled figure has ``a`` close to zero. A signal is called scaled only when its
+intercept is near zero and a real fixed load (``SMALLEST_FIXED_LOAD_KW``) is outside the
+intercept's 95 % interval, metered only when the intercept is clearly positive; anything in
+between is ``undetermined``. The fit needs a spread of pack power to separate ``a`` from ``b``; a car
 that always charges at one power has none, so what a signal measures is decided per car
 model (make and model, pooled over the fleet: the signal is the firmware's, not the
-individual car's) and per vehicle, the vehicle's own fit winning when it is conclusive.
+individual car's) and per vehicle; the model's fit wins when it is conclusive, the vehicle's
+own fit stands in when it is not (or the car's make and model are unknown).
 Only for a *scaled* signal does the charging stage add ``FIXED_LOAD_KW`` for every hour of
 active charging, with ``FIXED_LOAD_RANGE_KW`` as the uncertainty; an ``undetermined``
 signal is used as it is.
@@ -56,14 +60,18 @@ FIXED_LOAD_RANGE_KW = (0.20, 0.40)
 
 MIN_PAIRS = 30
 MIN_POWER_SPREAD = 1.5  # highest / lowest populated power bin needed to separate a from b
-SCALED_BELOW_KW = 0.10  # |intercept| under this: no fixed load in the signal
-METERED_ABOVE_KW = 0.15  # intercept above this: a fixed load (real ones are 0.2-0.4 kW)
+SMALLEST_FIXED_LOAD_KW = 0.20
+"""The smallest fixed load a metered signal shows (its intercept: load / efficiency)."""
+
+NEAR_ZERO_KW = 0.10  # a scaled signal's intercept estimate lies within this of zero
+METERED_FROM_KW = 0.15  # a metered signal's intercept estimate lies above this
 BIN_KW = 0.5  # pack power bins: the fit runs on per-bin medians (robust to rounding)
 MIN_BIN_PAIRS = 5
-MIN_BINS = 3
+MIN_BINS = 4  # two parameters and an estimate of their uncertainty
 PLAUSIBLE_SLOPE = (0.95, 1.35)  # 1 / converter efficiency
 PLAUSIBLE_INTERCEPT_KW = (-0.25, 0.8)
 _MIN_KW = 0.3  # pairs below this are start-up / end transients
+DC_POWER_KW = 22.0  # an untyped charge above this power is DC (as the charging stage does)
 _FIT_MIN_KW = 1.0  # bins below this are dominated by rounding of the reported figures
 
 
@@ -75,6 +83,11 @@ class InletFit:
     intercept_kw: float | None = None
     slope: float | None = None
     pairs: int = 0
+    intercept_se_kw: float | None = None
+
+    @property
+    def conclusive(self) -> bool:
+        return self.kind != "undetermined"
 
     @property
     def scaled(self) -> bool:
@@ -112,18 +125,22 @@ def _fit(x: np.ndarray, y: np.ndarray) -> InletFit:
     if bins.height < MIN_BINS or bins["x"].max() / bins["x"].min() < MIN_POWER_SPREAD:
         return InletFit("undetermined", pairs=int(x.size))
     w = np.sqrt(bins["n"].to_numpy().astype(float))
-    slope, intercept = np.polyfit(bins["x"].to_numpy(), bins["y"].to_numpy(), 1, w=w)
+    (slope, intercept), cov = np.polyfit(
+        bins["x"].to_numpy(), bins["y"].to_numpy(), 1, w=w, cov=True
+    )
+    se = float(np.sqrt(max(cov[1, 1], 0.0)))
+    fit = (float(intercept), float(slope), int(x.size), se)
     lo_s, hi_s = PLAUSIBLE_SLOPE
     lo_i, hi_i = PLAUSIBLE_INTERCEPT_KW
     if not (lo_s <= slope <= hi_s and lo_i <= intercept <= hi_i):  # not a charger's signal
-        return InletFit("undetermined", float(intercept), float(slope), int(x.size))
-    if abs(intercept) < SCALED_BELOW_KW:
-        kind = "scaled"
-    elif intercept > METERED_ABOVE_KW:
-        kind = "metered"
-    else:
-        kind = "undetermined"
-    return InletFit(kind, float(intercept), float(slope), int(x.size))
+        return InletFit("undetermined", *fit)
+    # scaled: near zero, and a real fixed load is excluded at about 95 %; metered: above the
+    # scaled range, and no fixed load at all is excluded
+    if abs(intercept) < NEAR_ZERO_KW and intercept + 2 * se < SMALLEST_FIXED_LOAD_KW:
+        return InletFit("scaled", *fit)
+    if intercept > METERED_FROM_KW and intercept - 2 * se > 0:
+        return InletFit("metered", *fit)
+    return InletFit("undetermined", *fit)
 
 
 def classify_inlet(samples: pl.DataFrame, charge_types: pl.DataFrame) -> dict[str, InletFit]:
@@ -157,7 +174,10 @@ def model_inlet_fits(wh: Warehouse) -> ModelFits:
         {
             "charger": cat.path("charger_power_kw"),
             "pack_power": cat.path("pack_power_w"),
+            "pack_current": cat.path("pack_current_a"),
+            "pack_voltage": cat.path("pack_voltage_v"),
             "min_kw": _MIN_KW,
+            "dc_kw": DC_POWER_KW,
         },
     )
     out: ModelFits = {}
@@ -174,11 +194,10 @@ def model_inlet_fits(wh: Warehouse) -> ModelFits:
 def pick_inlet(
     own: dict[str, InletFit], pooled: ModelFits, make: str | None, model: str | None
 ) -> dict[str, InletFit]:
-    """The vehicle's own fit where conclusive, else its model's pooled fit, per charge type."""
+    """Per charge type: the car model's pooled fit where conclusive (the signal is the
+    firmware's, and the pool has more data and power levels), else the vehicle's own."""
     out = {}
     for ctype, fit in own.items():
-        if fit.kind != "undetermined":
-            out[ctype] = fit
-        else:
-            out[ctype] = pooled.get((make or "", model or "", ctype), fit)
+        model_fit = pooled.get((make or "", model or "", ctype))
+        out[ctype] = model_fit if model_fit is not None and model_fit.conclusive else fit
     return out
