@@ -22,7 +22,6 @@ __all__ = [
     "hex_value",
     "is_digit",
     "is_hex",
-    "payload_width",
 ]
 
 HEX_LUT = np.full(256, 16, np.uint8)  # 16 marks "not a hex digit"
@@ -94,9 +93,6 @@ class LineMatrix:
         """Line ``i`` from column ``offset`` to its end, as bytes."""
         at = int(self._starts[i]) + self._FRONT
         return bytes(self._pad[at + offset : at + int(self.length[i])])
-
-    def col(self, j: int) -> np.ndarray:
-        return self.m[:, j]
 
     def at(self, pos: np.ndarray) -> np.ndarray:
         """The byte at a per-line position."""
@@ -182,9 +178,3 @@ def hex_columns(m: np.ndarray) -> tuple[np.ndarray, bool]:
     for k in range(m.shape[1]):
         v = (v << np.uint32(4)) | nib[:, k]
     return v, True
-
-
-def payload_width(nbytes: np.ndarray) -> int:
-    """The matrix width the parsers use for payloads of these lengths: 8, 16, 32 or 64."""
-    top = int(nbytes.max()) if nbytes.size else 0
-    return 8 if top <= 8 else 16 if top <= 16 else 32 if top <= 32 else 64
