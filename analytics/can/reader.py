@@ -123,15 +123,7 @@ class CanLogReader:
 
     @staticmethod
     def _replay(prepared: Prepared, ctx: ReadContext) -> Iterator[SqlChunk]:
-        for i in prepared.issues:
-            ctx.issues.add(
-                i.reason,
-                count=i.count,
-                example=i.example,
-                location=i.location,
-                severity=i.severity,
-                detail=i.detail,
-            )
+        ctx.issues.extend(prepared.issues)
         ctx.records_read += prepared.records_read
         ctx.records_decoded += prepared.records_decoded
         ctx.records_skipped += prepared.records_skipped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = ["Issue", "IssueCollector"]
@@ -64,6 +65,18 @@ class IssueCollector:
             issue.severity = "error"
         if issue.example is None and example is not None:
             issue.example, issue.location = example[:300], location
+
+    def extend(self, issues: Iterable[Issue]) -> None:
+        """Add issues recorded elsewhere (another collector, a worker process)."""
+        for i in issues:
+            self.add(
+                i.reason,
+                count=i.count,
+                example=i.example,
+                location=i.location,
+                severity=i.severity,
+                detail=i.detail,
+            )
 
     def items(self) -> list[Issue]:
         """Issues, most frequent first."""

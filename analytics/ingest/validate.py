@@ -220,15 +220,7 @@ def analyse_source(
     if not clean:
         _exact_reasons(con, src, cols, p, stats, info_of, issues)
     else:
-        for note in notes.items():
-            issues.add(
-                note.reason,
-                count=note.count,
-                example=note.example,
-                location=note.location,
-                severity=note.severity,
-                detail=note.detail,
-            )
+        issues.extend(notes.items())
     return stats
 
 

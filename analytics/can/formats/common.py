@@ -261,15 +261,7 @@ class ParseStats:
 
     def merge(self, other: ParseStats) -> None:
         """Add what another (per-block) ``ParseStats`` recorded."""
-        for i in other.issues.items():
-            self.issues.add(
-                i.reason,
-                count=i.count,
-                example=i.example,
-                location=i.location,
-                severity=i.severity,
-                detail=i.detail,
-            )
+        self.issues.extend(other.issues.items())
         self.skipped += other.skipped
 
     def note(
