@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from analytics.can.formats.common import ChannelTable, ParseStats, open_binary
+from analytics.can.formats.textscan import gather_rows
 from analytics.can.frames import Frames
 from analytics.can.reader import CanLogReader
 from analytics.errors import FormatError
@@ -43,11 +43,6 @@ def detect(path: Path, head: bytes) -> bool:
 
 _PAD = 128  # zero bytes after the buffer: every fixed-size gather stays inside it
 _LOBJ32 = int(np.frombuffer(b"LOBJ", "<u4")[0])
-
-
-def _rows(buf: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
-    """``(len(pos), width)`` bytes starting at each offset, gathered in one step."""
-    return sliding_window_view(buf, width)[pos]
 
 
 def _field(rows: np.ndarray, at: int, dtype: str) -> np.ndarray:
@@ -192,7 +187,7 @@ def _any_offset_candidates(buf: np.ndarray, n: int) -> np.ndarray:
 def _chain(buf: np.ndarray, n: int, cand: np.ndarray) -> tuple[np.ndarray, ...]:
     """Of the signature candidates, the object headers that form the chain of objects."""
     cand = cand[cand + 16 <= n]
-    head = _rows(buf, cand, 32)
+    head = gather_rows(buf, cand, 32)
     hsize = _field(head, 4, "<u2").astype(np.int64)
     hver = _field(head, 6, "<u2").astype(np.int64)
     size = _field(head, 8, "<u4").astype(np.int64)
@@ -286,7 +281,7 @@ def _can_objects(
 ) -> tuple[np.ndarray, ...]:
     """(ts, channel, id, length, keep, data) for objects of one type starting at ``p``."""
     if kind in (CAN_MESSAGE, CAN_MESSAGE2):
-        body = _rows(buf, p, 16)
+        body = gather_rows(buf, p, 16)
         chan = _field(body, 0, "<u2")
         fl = body[:, 2]
         length = np.minimum(body[:, 3], 8).astype(np.uint8)
@@ -294,7 +289,7 @@ def _can_objects(
         data_at, width = 8, 8
         remote = (fl & 0x80) != 0
     elif kind == CAN_FD_MESSAGE:
-        body = _rows(buf, p, 84)
+        body = gather_rows(buf, p, 84)
         chan = _field(body, 0, "<u2")
         fl = body[:, 2]
         can_id = _field(body, 4, "<u4")
@@ -302,7 +297,7 @@ def _can_objects(
         data_at, width = 20, 64
         remote = (fl & 0x80) != 0
     else:  # CAN_FD_MESSAGE_64
-        body = _rows(buf, p, 104)
+        body = gather_rows(buf, p, 104)
         chan = body[:, 0]
         length = np.minimum(body[:, 2], 64).astype(np.uint8)
         can_id = _field(body, 4, "<u4")

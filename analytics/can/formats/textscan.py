@@ -17,6 +17,7 @@ __all__ = [
     "LineMatrix",
     "decimal_columns",
     "digits_to_int",
+    "gather_rows",
     "hex_columns",
     "hex_run",
     "hex_value",
@@ -34,6 +35,12 @@ _DIGIT_F = np.full(256, np.nan)
 _DIGIT_F[48:58] = np.arange(10.0)
 
 MAX_WIDTH = 256  # longer lines go to the general path
+
+
+def gather_rows(buf: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
+    """``(len(pos), width)`` bytes of ``buf`` starting at each offset, gathered in one step
+    through a sliding-window view (``buf`` must extend ``width`` bytes past every offset)."""
+    return sliding_window_view(buf, width)[pos]
 
 
 class LineMatrix:
@@ -84,7 +91,7 @@ class LineMatrix:
         the block's start and after its end the bytes read as blanks and a newline)."""
         if width > MAX_WIDTH:
             raise ValueError(f"window wider than {MAX_WIDTH}")
-        return sliding_window_view(self._pad, width)[self._starts + offset + self._FRONT]
+        return gather_rows(self._pad, self._starts + offset + self._FRONT, width)
 
     def __len__(self) -> int:
         return int(self.length.size)
