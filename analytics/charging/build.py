@@ -314,7 +314,6 @@ def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
         .then(ESTIMATED_UNC * pl.col("added_kwh"))
         .otherwise(ESTIMATED_UNC * pl.col("pack_energy_kwh") / eff),
     )
-    active_h = pl.col("charging_duration_s") / 3600.0
     base = base.with_columns(
         power_level_kw=pl.coalesce(
             "power_level_kw",
