@@ -99,15 +99,22 @@ def _same(a, b) -> None:
     assert not a.data[:, width:].any() and not b.data[:, width:].any()
 
 
+def _paths_agree(parse, general) -> None:
+    """The block parser (fast path where it applies) and the general path alone give the same
+    frames, issues with their examples and locations, and skipped count."""
+    fast_stats, slow_stats = ParseStats(IssueCollector()), ParseStats(IssueCollector())
+    _same(parse(fast_stats), general(slow_stats))
+    assert _issues(fast_stats) == _issues(slow_stats)
+    assert fast_stats.skipped == slow_stats.skipped
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_blocks())
 def test_fast_path_matches_general_path(block):
-    fast_stats, slow_stats = ParseStats(IssueCollector()), ParseStats(IssueCollector())
-    got = candump._parse_block(block, 1, ChannelTable(), fast_stats)
-    want = candump._general_block(block, 1, ChannelTable(), slow_stats)
-    _same(got, want)
-    assert _issues(fast_stats) == _issues(slow_stats)
-    assert fast_stats.skipped == slow_stats.skipped
+    _paths_agree(
+        lambda st: candump._parse_block(block, 1, ChannelTable(), st),
+        lambda st: candump._general_block(block, 1, ChannelTable(), st),
+    )
 
 
 def test_fast_path_takes_the_common_layout():
@@ -279,12 +286,10 @@ def test_asc_fast_path_matches_general_path(block):
 
     hdr = asc._Header()
     hdr.scan(b"date Tue Mar 05 07:30:00.400 2024\nbase hex  timestamps absolute\n")
-    fast_stats, slow_stats = ParseStats(IssueCollector()), ParseStats(IssueCollector())
-    got = asc._parse_block(block, 7, hdr, ChannelTable(), fast_stats)
-    want = asc._general_block(block, 7, hdr, ChannelTable(), slow_stats)[0]
-    _same(got, want)
-    assert _issues(fast_stats) == _issues(slow_stats)
-    assert fast_stats.skipped == slow_stats.skipped
+    _paths_agree(
+        lambda st: asc._parse_block(block, 7, hdr, ChannelTable(), st),
+        lambda st: asc._general_block(block, 7, hdr, ChannelTable(), st)[0],
+    )
 
 
 def test_asc_fast_path_takes_classic_frames_and_leaves_the_rest():
