@@ -3,6 +3,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/bootstrap.sh"
+# Browser test (tests/app/test_browser.py): Debian's chromium, installed once when missing.
+bash "$root/scripts/browser.sh"
 cd "$root"
 set +e
 "$root/.venv/bin/python" -m pytest -n 2 -q "$@"
