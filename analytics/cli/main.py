@@ -4,6 +4,10 @@ Subcommands are the modules of :mod:`analytics.cli.commands`; each defines ``NAM
 ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int`` and imports heavy libraries
 inside ``run`` so that ``analytics --help`` stays fast. Every :class:`AnalyticsError` becomes
 one line ``error: …`` and exit status 2; ``--debug`` shows the traceback instead.
+
+A command that writes the warehouse publishes a serving snapshot when it succeeds
+(:mod:`analytics.serving`), so the app and notebooks see its result as one complete version;
+``--no-publish`` skips that (e.g. between steps of a longer job).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ __all__ = ["build_parser", "main"]
 
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
+# Commands that write the warehouse; each publishes a serving snapshot when it succeeds.
+PUBLISHING = frozenset({"ingest", "quality", "sessions", "soh", "forecast", "charging", "run"})
 
 
 def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -37,6 +43,12 @@ def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         action="store_true",
         default=False if top else argparse.SUPPRESS,
         help="show full tracebacks and debug logging",
+    )
+    parser.add_argument(
+        "--no-publish",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="do not publish a serving snapshot after a writing command",
     )
 
 
@@ -88,7 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for noisy in ("numexpr", "matplotlib", "fontTools", "asammdf", "can"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        return int(args._run(args) or 0)
+        status = int(args._run(args) or 0)
+        if status == 0 and _publishes(args):
+            _publish(args.warehouse)
+        return status
     except AnalyticsError as exc:
         if args.debug:
             raise
@@ -99,6 +114,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             "error: interrupted; the warehouse keeps only what was fully committed", file=sys.stderr
         )
         return EXIT_INTERRUPTED
+
+
+def _publishes(args: argparse.Namespace) -> bool:
+    if args.no_publish or args.command not in PUBLISHING:
+        return False
+    return getattr(args, "action", None) in (None, "build")  # `charging simulate` writes nothing
+
+
+def _publish(warehouse: str | None) -> None:
+    from analytics.serving import publish_snapshot
+    from analytics.warehouse import open_warehouse
+
+    with open_warehouse(warehouse) as wh:
+        info = publish_snapshot(wh)
+    print(
+        f"published serving snapshot v{info.version} ({len(info.tables)} tables) "
+        f"in {info.seconds:.1f} s: {info.path}",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,258 @@
+"""Serving snapshots: compact read-only copies of the warehouse that readers never wait on.
+
+DuckDB lets one process write a file or many read it, never both at once, so the app and
+notebooks do not read the warehouse a batch job is writing. Instead every writing command ends
+by publishing a snapshot: every table is copied into a new, compact file under
+``<warehouse stem>.serving/`` (with a view ``signal_minutes``, the 1-minute rollup of
+``signals``, and a one-row table ``serving_info``), the file is synced and renamed to its
+versioned name, and only then the ``CURRENT`` pointer is replaced (an atomic rename). A reader resolves ``CURRENT`` once and opens that version
+read-only, so it sees one complete version of the data, whatever the writer does meanwhile.
+The newest few versions are kept so that a reader which resolved the pointer just before a
+publish still finds its file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from analytics.config import resolve_warehouse
+from analytics.errors import WarehouseError
+from analytics.warehouse.db import Warehouse, open_warehouse
+
+__all__ = [
+    "KEEP_VERSIONS",
+    "SnapshotInfo",
+    "current_snapshot",
+    "open_serving",
+    "publish_snapshot",
+    "serving_dir",
+    "snapshot_history",
+]
+
+KEEP_VERSIONS = 3
+POINTER = "CURRENT"
+HISTORY = "history.jsonl"
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """One published snapshot: its file, version number and creation time."""
+
+    path: Path
+    version: int
+    created: datetime
+    tables: dict[str, int]
+    seconds: float = 0.0
+
+
+def _sql(name: str) -> str:
+    return resources.files("analytics.serving").joinpath("sql", name).read_text()
+
+
+def serving_dir(warehouse: str | os.PathLike[str] | None = None) -> Path:
+    """The folder holding a warehouse's snapshots: ``data/warehouse.serving/`` for
+    ``data/warehouse.duckdb``."""
+    target = resolve_warehouse(warehouse)
+    return target.with_name(target.stem + ".serving")
+
+
+def _read_pointer(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / POINTER).read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise WarehouseError(
+            f"the serving pointer {folder / POINTER} is unreadable ({exc}); "
+            "run `analytics publish` to publish a fresh snapshot"
+        ) from exc
+
+
+def current_snapshot(warehouse: str | os.PathLike[str] | None = None) -> SnapshotInfo | None:
+    """The newest published snapshot of ``warehouse``, or None if none was ever published."""
+    folder = serving_dir(warehouse)
+    pointer = _read_pointer(folder)
+    if pointer is None:
+        return None
+    return SnapshotInfo(
+        path=folder / pointer["file"],
+        version=int(pointer["version"]),
+        created=datetime.fromisoformat(pointer["created"]),
+        tables=dict(pointer.get("tables", {})),
+        seconds=float(pointer.get("seconds", 0.0)),
+    )
+
+
+@contextlib.contextmanager
+def _publish_lock(folder: Path) -> Iterator[None]:
+    with open(folder / ".publish.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _base_tables(wh: Warehouse) -> list[str]:
+    rows = wh.con.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_schema = 'main' "
+        "AND table_type = 'BASE TABLE' ORDER BY table_name"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _copy_into(wh: Warehouse, tmp: Path, version: int, created: datetime) -> dict[str, int]:
+    con = wh.con
+    db = con.execute("SELECT current_database()").fetchone()[0]
+    con.execute(f"ATTACH '{tmp}' AS snap")
+    con.execute("SET enable_progress_bar = false")
+    try:
+        counts: dict[str, int] = {}
+        for name in _base_tables(wh):
+            con.execute(f'CREATE TABLE snap."{name}" AS FROM "{db}".main."{name}"')
+        con.execute("CREATE VIEW snap.signal_minutes AS " + _sql("signal_minutes.sql"))
+        con.execute(_sql("serving_info.sql"))
+        con.execute(
+            "INSERT INTO snap.serving_info VALUES (?, ?, ?, ?)",
+            [version, created, str(wh.path), wh.schema_version],
+        )
+        for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_catalog = 'snap' AND table_type = 'BASE TABLE'"
+        ).fetchall():
+            counts[name] = int(con.execute(f'SELECT count(*) FROM snap."{name}"').fetchone()[0])
+        con.execute("CHECKPOINT snap")
+    finally:
+        con.execute("DETACH snap")
+    return counts
+
+
+def publish_snapshot(wh: Warehouse) -> SnapshotInfo:
+    """Publish a snapshot of the open (read-write) warehouse and make it the current one.
+
+    Call it after the writer's transactions have committed; a failure leaves the previous
+    snapshot current and no partial file behind.
+    """
+    if wh.path is None:
+        raise WarehouseError("an in-memory warehouse has no serving snapshot; open a file")
+    if wh.read_only:
+        raise WarehouseError(f"{wh.path} is open read-only; publishing needs the writer")
+    t0 = time.perf_counter()
+    folder = serving_dir(wh.path)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _publish_lock(folder):
+        previous = _read_pointer(folder)
+        version = (int(previous["version"]) if previous else 0) + 1
+        created = datetime.now(UTC)
+        name = f"v{version:06d}.duckdb"
+        tmp = folder / f".tmp-{uuid.uuid4().hex}.duckdb"
+        try:
+            counts = _copy_into(wh, tmp, version, created)
+            _fsync(tmp)
+            os.replace(tmp, folder / name)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            Path(str(tmp) + ".wal").unlink(missing_ok=True)
+            raise
+        seconds = round(time.perf_counter() - t0, 2)
+        pointer = {
+            "version": version,
+            "file": name,
+            "created": created.isoformat(),
+            "tables": counts,
+            "seconds": seconds,
+        }
+        staged = folder / f".{POINTER}.{uuid.uuid4().hex}"
+        staged.write_text(json.dumps(pointer, indent=1))
+        _fsync(staged)
+        os.replace(staged, folder / POINTER)
+        _fsync(folder)
+        with open(folder / HISTORY, "a") as fh:
+            fh.write(json.dumps(pointer) + "\n")
+        _prune(folder, version)
+    return SnapshotInfo(folder / name, version, created, counts, seconds)
+
+
+def snapshot_history(warehouse: str | os.PathLike[str] | None = None) -> list[dict]:
+    """Every publish so far, oldest first: version, file, created, rows per table, seconds."""
+    try:
+        lines = (serving_dir(warehouse) / HISTORY).read_text().splitlines()
+    except FileNotFoundError:
+        return []
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _prune(folder: Path, newest: int) -> None:
+    for old in folder.glob("v*.duckdb"):
+        try:
+            number = int(old.stem[1:])
+        except ValueError:
+            continue
+        if number <= newest - KEEP_VERSIONS:
+            old.unlink(missing_ok=True)
+
+
+def _fallback(target: Path) -> Warehouse:
+    """The warehouse itself, read-only, with the snapshot-only objects as views."""
+    wh = open_warehouse(target, read_only=True)
+    try:
+        wh.con.execute("CREATE TEMP VIEW signal_minutes AS " + _sql("signal_minutes.sql"))
+        quoted = str(target).replace("'", "''")
+        wh.con.execute(
+            "CREATE TEMP VIEW serving_info AS SELECT 0 AS version, now() AS created_at, "
+            f"'{quoted}' AS warehouse, max(version) AS schema_version FROM schema_version"
+        )
+    except BaseException:
+        wh.close()
+        raise
+    return wh
+
+
+def open_serving(
+    warehouse: str | os.PathLike[str] | None = None, *, attempts: int = 3
+) -> Warehouse:
+    """Open the newest serving snapshot of ``warehouse`` read-only.
+
+    With no snapshot published yet, the warehouse file itself is opened read-only (which
+    fails while a writer holds it). Raises :class:`WarehouseError` with what to do when
+    neither exists.
+    """
+    target = resolve_warehouse(warehouse)
+    for _ in range(attempts):
+        info = current_snapshot(target)
+        if info is None:
+            if not target.exists():
+                raise WarehouseError(
+                    f"no warehouse at {target}: ingest data first "
+                    "(`analytics run --demo`, or `analytics ingest PATH` then `analytics run`)"
+                )
+            return _fallback(target)
+        if info.path.exists():
+            try:
+                return open_warehouse(info.path, read_only=True)
+            except WarehouseError:
+                if info.path.exists():
+                    raise
+        # pruned between reading the pointer and opening the file: read the pointer again
+    raise WarehouseError(
+        f"the serving snapshots of {target} changed {attempts} times while opening; try again"
+    )
