@@ -1,26 +1,23 @@
-"""Streamlit app: fleet overview, vehicle view, charging and flexibility, valuation reports.
+"""Streamlit app: fleet, vehicle, valuation reports, charging and data pages.
 
-Run with ``analytics app`` (or ``streamlit run app.py``). Reads the warehouse read-only at
-``$ANALYTICS_WAREHOUSE`` (default ``data/warehouse.duckdb``) with short-lived connections.
+Run with ``analytics app`` (or ``streamlit run app.py``). Reads the newest serving snapshot of
+the warehouse at ``$ANALYTICS_WAREHOUSE`` (default ``data/warehouse.duckdb``), read-only, so
+batch jobs can keep writing. The pages live in ``analytics/app/pages/``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from analytics.app import pages, queries
-from analytics.config import resolve_warehouse
+from analytics.app.context import sidebar_status
+from analytics.app.pages import PAGES
 
 st.set_page_config(page_title="EV battery analytics", layout="wide")
-path = str(resolve_warehouse())
-st.sidebar.title("EV battery analytics")
-page = st.sidebar.radio("Page", list(pages.PAGES), key="page")
-st.sidebar.caption(f"Warehouse: `{path}` (read-only)")
-
-state = queries.warehouse_state(path, queries.stamp(Path(path)))
-if not state.ok:
-    st.warning(state.message)
-    st.stop()
-pages.guarded(pages.PAGES[page], path, state.tables)
+navigation = st.navigation(
+    [
+        st.Page(str(p.script), title=p.title, url_path=p.url_path, icon=p.icon, default=i == 0)
+        for i, p in enumerate(PAGES)
+    ]
+)
+sidebar_status()
+navigation.run()

@@ -1,4 +1,6 @@
-"""Plotly figure builders for the app: pure functions of frames, no Streamlit calls."""
+"""Plotly figures for the app: pure functions of the frames :mod:`analytics.app.queries`
+returns. Nothing is read or computed here beyond arranging points for drawing.
+"""
 
 from __future__ import annotations
 
@@ -8,108 +10,163 @@ import polars as pl
 
 __all__ = [
     "archetype_bar",
-    "degradation_bands",
-    "plug_profile",
+    "cohort_bands",
+    "flexibility_day",
+    "flexibility_week",
+    "load_forecast",
+    "managed_hourly",
+    "resistance_growth",
+    "sessions_timeline",
+    "signal_explorer",
     "soh_histogram",
-    "treatment_histogram",
     "vehicle_soh",
 ]
 
-_BLUE, _ORANGE = "#1f5fa8", "#d9822b"
+_BLUE, _ORANGE, _GREY = "#1f5fa8", "#d9822b", "#888888"
+_PALETTE = ("#1f5fa8", "#d9822b", "#2a9d58", "#b23a48", "#7b5ea7", "#3a8fb7", "#8c6d31")
 
 
-def _go():  # type: ignore[no-untyped-def]
+def _go() -> Any:
     import plotly.graph_objects as go
 
     return go
 
 
-def _layout(fig: Any, title: str, y: str, x: str = "") -> Any:
+def _layout(fig: Any, title: str, y: str, x: str = "", height: int = 360) -> Any:
     fig.update_layout(
         title=title,
         xaxis_title=x,
         yaxis_title=y,
-        margin={"l": 40, "r": 10, "t": 40, "b": 40},
-        height=360,
-        legend={"orientation": "h"},
+        margin={"l": 50, "r": 10, "t": 40, "b": 40},
+        height=height,
+        legend={"orientation": "h", "y": -0.18},
     )
     return fig
 
 
-def soh_histogram(latest: pl.DataFrame) -> Any:
-    """Distribution of the fleet's latest SoH, by chemistry."""
+def _band(fig: Any, x: list, low: list, high: list, color: str, name: str) -> None:
+    """A filled interval between ``low`` and ``high``."""
+    fig.add_scatter(
+        x=x + x[::-1],
+        y=high + low[::-1],
+        fill="toself",
+        line={"width": 0},
+        fillcolor=color,
+        name=name,
+        hoverinfo="skip",
+    )
+
+
+def soh_histogram(fleet: pl.DataFrame) -> Any:
+    """Distribution of the latest capacity SoH across the (filtered) fleet, by chemistry."""
     go = _go()
     fig = go.Figure()
-    for chem in sorted(latest["chemistry"].unique().to_list()):
-        sub = latest.filter(pl.col("chemistry") == chem)
+    have = fleet.filter(pl.col("soh_pct").is_not_null())
+    for chem in sorted(have["chemistry"].unique().to_list()):
+        sub = have.filter(pl.col("chemistry") == chem)
         fig.add_histogram(x=sub["soh_pct"].to_list(), name=chem, nbinsx=30, opacity=0.75)
     fig.update_layout(barmode="overlay")
-    return _layout(fig, "Latest capacity SoH across the fleet", "vehicles", "SoH (%)")
+    return _layout(fig, "Latest capacity SoH", "vehicles", "SoH (%)")
 
 
-def degradation_bands(bands: pl.DataFrame) -> Any:
-    """Median SoH against age per model, with the 10-90 % band."""
+def cohort_bands(bands: pl.DataFrame, group_label: str) -> Any:
+    """Median SoH against age per group with its 10-90 % band."""
     go = _go()
     fig = go.Figure()
-    for model in bands["model"].unique().sort().to_list():
-        b = bands.filter(pl.col("model") == model)
-        x = (b["age_months"] / 12).to_list()
+    for i, grp in enumerate(bands["grp"].unique().sort().to_list()):
+        b = bands.filter(pl.col("grp") == grp)
+        color = _PALETTE[i % len(_PALETTE)]
+        x = b["x"].to_list()
         fig.add_scatter(
             x=x + x[::-1],
             y=b["p90"].to_list() + b["p10"].to_list()[::-1],
             fill="toself",
             line={"width": 0},
-            opacity=0.2,
-            name=f"{model} 10-90 %",
+            fillcolor=color,
+            opacity=0.18,
+            name=f"{grp} 10-90 %",
             showlegend=False,
             hoverinfo="skip",
         )
-        fig.add_scatter(x=x, y=b["p50"].to_list(), mode="lines", name=model)
+        fig.add_scatter(
+            x=x,
+            y=b["p50"].to_list(),
+            mode="lines",
+            line={"color": color},
+            name=str(grp),
+            customdata=b["n_vehicles"].to_list(),
+            hovertemplate="age %{x:.2f} y<br>median %{y:.1f} %<br>%{customdata} vehicles",
+        )
     return _layout(
-        fig, "Degradation curves: median SoH by age with 10-90 % band", "SoH (%)", "age (years)"
+        fig, f"Degradation by {group_label}: median SoH with 10-90 % band", "SoH (%)", "age (years)"
     )
 
 
-def vehicle_soh(soh: pl.DataFrame, obs: pl.DataFrame, forecast: pl.DataFrame) -> Any:
-    """A vehicle's fused SoH with its 90 % interval, the single observations and the forecast."""
+def _hover_inputs(obs: pl.DataFrame) -> list[str]:
+    """Method, quantity, reason and the estimate's inputs as hover text, one per point."""
+    return (
+        obs.select(
+            pl.format(
+                "{} ({}): {} ± {} %<br>{}<br>inputs: {}",
+                pl.col("method").fill_null("?"),
+                pl.col("quantity").fill_null("?"),
+                pl.col("soh_pct").round(2),
+                pl.col("soh_sigma_pct").round(2).fill_null(0),
+                pl.col("reason").fill_null(""),
+                pl.col("inputs").fill_null("").str.slice(0, 400).str.replace_all(", ", "<br>  "),
+            )
+        )
+        .to_series()
+        .to_list()
+    )
+
+
+def vehicle_soh(
+    soh: pl.DataFrame, obs: pl.DataFrame, forecast: pl.DataFrame, milestones: pl.DataFrame
+) -> Any:
+    """Fused SoH with its 90 % interval, the single-session observations behind it (hover:
+    method and inputs), the forecast with its interval, and the 80 %/70 % milestones."""
     go = _go()
     fig = go.Figure()
-    if soh.height:
-        d = soh["date"].to_list()
-        fig.add_scatter(
-            x=d + d[::-1],
-            y=soh["soh_high_pct"].to_list() + soh["soh_low_pct"].to_list()[::-1],
-            fill="toself",
-            line={"width": 0},
-            fillcolor="rgba(31,95,168,0.18)",
-            name="90 % interval",
-            hoverinfo="skip",
+    s = soh.filter(pl.col("soh_pct").is_not_null()) if soh.height else soh
+    if s.height:
+        d = s["date"].to_list()
+        _band(
+            fig,
+            d,
+            s["soh_low_pct"].to_list(),
+            s["soh_high_pct"].to_list(),
+            "rgba(31,95,168,0.18)",
+            "90 % interval",
         )
         fig.add_scatter(
-            x=d, y=soh["soh_pct"].to_list(), mode="lines", line={"color": _BLUE}, name="fused SoH"
+            x=d, y=s["soh_pct"].to_list(), mode="lines", line={"color": _BLUE}, name="fused SoH"
         )
     if obs.height:
-        for kept, sym in ((True, "circle"), (False, "x")):
-            o = obs.filter(pl.col("kept") == kept)
+        for kept, sym, name in ((True, "circle", "observations"), (False, "x", "rejected")):
+            o = obs.filter(pl.col("kept") == kept).filter(pl.col("soh_pct").is_not_null())
             if o.height:
-                fig.add_scatter(
-                    x=o["date"].to_list(),
-                    y=o["soh_pct"].to_list(),
-                    mode="markers",
-                    marker={"size": 4, "symbol": sym, "opacity": 0.5},
-                    name="observations kept" if kept else "rejected",
-                    text=o["method"].to_list(),
+                fig.add_trace(
+                    go.Scattergl(
+                        x=o["date"].to_list(),
+                        y=o["soh_pct"].to_list(),
+                        mode="markers",
+                        marker={"size": 5, "symbol": sym, "opacity": 0.45},
+                        name=name,
+                        text=_hover_inputs(o),
+                        hovertemplate="%{x}<br>%{text}<extra></extra>",
+                        visible=True if kept else "legendonly",
+                    )
                 )
     if forecast.height:
         d = forecast["date"].to_list()
-        fig.add_scatter(
-            x=d + d[::-1],
-            y=forecast["soh_high_pct"].to_list() + forecast["soh_low_pct"].to_list()[::-1],
-            fill="toself",
-            line={"width": 0},
-            fillcolor="rgba(217,130,43,0.15)",
-            name="forecast 90 %",
-            hoverinfo="skip",
+        _band(
+            fig,
+            d,
+            forecast["soh_low_pct"].to_list(),
+            forecast["soh_high_pct"].to_list(),
+            "rgba(217,130,43,0.15)",
+            "forecast 90 %",
         )
         fig.add_scatter(
             x=d,
@@ -118,43 +175,210 @@ def vehicle_soh(soh: pl.DataFrame, obs: pl.DataFrame, forecast: pl.DataFrame) ->
             line={"color": _ORANGE, "dash": "dash"},
             name="forecast",
         )
-    for level in (80, 70):
-        fig.add_hline(y=level, line={"dash": "dot", "color": "grey", "width": 1})
-    return _layout(fig, "State of health", "SoH (%)")
+    levels = milestones.filter(pl.col("kind") == "soh_level") if milestones.height else milestones
+    for row in levels.iter_rows(named=True) if levels.height else []:
+        fig.add_hline(y=row["soh_threshold_pct"], line={"dash": "dot", "color": _GREY, "width": 1})
+        if row["expected_date"] is not None:
+            fig.add_scatter(
+                x=[row["expected_date"]],
+                y=[row["soh_threshold_pct"]],
+                mode="markers",
+                marker={"symbol": "diamond", "size": 10, "color": _ORANGE},
+                name=f"{row['soh_threshold_pct']:g} % expected",
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [(row["date_high"] - row["expected_date"]).days * 86400000]
+                    if row["date_high"]
+                    else [0],
+                    "arrayminus": [(row["expected_date"] - row["date_low"]).days * 86400000]
+                    if row["date_low"]
+                    else [0],
+                },
+            )
+    return _layout(fig, "State of health", "SoH (%)", height=420)
 
 
-def plug_profile(hourly: pl.DataFrame) -> Any:
-    """Average vehicles plugged in and shiftable kWh by hour of day (UTC)."""
+def resistance_growth(soh: pl.DataFrame) -> Any:
+    """Internal-resistance growth with its 90 % interval."""
     go = _go()
     fig = go.Figure()
-    fig.add_bar(
-        x=hourly["hour_utc"].to_list(),
-        y=hourly["vehicles_plugged_in"].to_list(),
-        name="vehicles plugged in",
-        marker_color=_BLUE,
+    r = soh.filter(pl.col("resistance_growth_pct").is_not_null())
+    d = r["date"].to_list()
+    if r["resistance_growth_low_pct"].is_not_null().all():
+        _band(
+            fig,
+            d,
+            r["resistance_growth_low_pct"].to_list(),
+            r["resistance_growth_high_pct"].to_list(),
+            "rgba(178,58,72,0.15)",
+            "90 % interval",
+        )
+    fig.add_scatter(
+        x=d, y=r["resistance_growth_pct"].to_list(), mode="lines", line={"color": "#b23a48"}
+    )
+    fig.update_layout(showlegend=False)
+    return _layout(fig, "Internal resistance growth", "growth (%)", height=300)
+
+
+def sessions_timeline(sessions: pl.DataFrame) -> Any:
+    """Drive, charge and park sessions as bars on a time axis."""
+    import plotly.express as px
+
+    frame = sessions.with_columns(
+        pl.format(
+            "{} → {} % SoC, {} km, in {} kWh / out {} kWh",
+            pl.col("soc_start_pct").round(0),
+            pl.col("soc_end_pct").round(0),
+            pl.col("distance_km").round(1).fill_null(0),
+            pl.col("energy_in_kwh").round(1).fill_null(0),
+            pl.col("energy_out_kwh").round(1).fill_null(0),
+        ).alias("detail")
+    ).to_pandas()
+    fig = px.timeline(
+        frame,
+        x_start="start_ts",
+        x_end="end_ts",
+        y="kind",
+        color="kind",
+        hover_data={"detail": True, "session_id": True, "kind": False},
+        color_discrete_map={"drive": _BLUE, "charge": _ORANGE, "park": "#c8c8c8"},
+        category_orders={"kind": ["drive", "charge", "park"]},
+    )
+    fig.update_layout(showlegend=False)
+    return _layout(fig, "Sessions", "", height=260)
+
+
+def signal_explorer(series: pl.DataFrame, signals: list[str]) -> Any:
+    """One panel per signal: bucket mean with the min-max envelope of each bucket."""
+    from plotly.subplots import make_subplots
+
+    n = len(signals)
+    fig = make_subplots(
+        rows=n,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.04,
+        subplot_titles=[s.split(".", 1)[-1] for s in signals],
+    )
+    for i, sig in enumerate(signals, start=1):
+        s = series.filter(pl.col("signal") == sig)
+        if not s.height:
+            continue
+        t = s["ts"].to_list()
+        color = _PALETTE[(i - 1) % len(_PALETTE)]
+        fig.add_scatter(
+            x=t + t[::-1],
+            y=s["max"].to_list() + s["min"].to_list()[::-1],
+            fill="toself",
+            line={"width": 0},
+            fillcolor=color,
+            opacity=0.2,
+            hoverinfo="skip",
+            showlegend=False,
+            row=i,
+            col=1,
+        )
+        fig.add_scatter(
+            x=t,
+            y=s["mean"].to_list(),
+            mode="lines",
+            line={"color": color, "width": 1},
+            name=sig,
+            showlegend=False,
+            row=i,
+            col=1,
+        )
+    fig.update_layout(height=max(220 * n, 260), margin={"l": 50, "r": 10, "t": 30, "b": 30})
+    return fig
+
+
+def archetype_bar(profiles: pl.DataFrame) -> Any:
+    """Vehicles per charging archetype."""
+    go = _go()
+    counts = profiles.group_by("archetype").len().sort("len", descending=True)
+    fig = go.Figure(
+        go.Bar(x=counts["archetype"].to_list(), y=counts["len"].to_list(), marker_color=_BLUE)
+    )
+    return _layout(fig, "Charging archetypes", "vehicles", height=320)
+
+
+def flexibility_week(week: pl.DataFrame) -> Any:
+    """One week of the fleet's hourly envelope: charging as early as possible (max), as late
+    as possible (min) and as it happened, with vehicles plugged in on a second axis."""
+    go = _go()
+    fig = go.Figure()
+    t = week["hour_ts"].to_list()
+    _band(
+        fig,
+        t,
+        week["min_kwh"].to_list(),
+        week["max_kwh"].to_list(),
+        "rgba(42,157,88,0.18)",
+        "envelope (latest … earliest charging)",
     )
     fig.add_scatter(
-        x=hourly["hour_utc"].to_list(),
-        y=hourly["shiftable_kwh"].to_list(),
-        name="shiftable kWh",
+        x=t,
+        y=week["baseline_kwh"].to_list(),
+        mode="lines",
+        line={"color": _BLUE},
+        name="as charged",
+    )
+    fig.add_scatter(
+        x=t,
+        y=week["vehicles_plugged_in"].to_list(),
+        mode="lines",
+        line={"color": _GREY, "dash": "dot"},
+        name="vehicles plugged in",
         yaxis="y2",
-        line={"color": _ORANGE},
     )
-    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": "kWh"})
-    return _layout(fig, "Fleet plug-in profile by hour of day (UTC)", "vehicles", "hour")
+    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": "vehicles"})
+    return _layout(fig, "Flexibility envelope, one week (UTC)", "kWh per hour")
 
 
-def archetype_bar(arch: pl.DataFrame) -> Any:
+def flexibility_day(day: pl.DataFrame) -> Any:
+    """Average day of the envelope over the last 12 weeks, by UTC hour."""
     go = _go()
-    fig = go.Figure(
-        go.Bar(x=arch["archetype"].to_list(), y=arch["vehicles"].to_list(), marker_color=_BLUE)
+    fig = go.Figure()
+    h = day["hour_utc"].to_list()
+    _band(
+        fig, h, day["min_kwh"].to_list(), day["max_kwh"].to_list(), "rgba(42,157,88,0.18)", "range"
     )
-    return _layout(fig, "Charging archetypes", "vehicles")
+    fig.add_scatter(x=h, y=day["baseline_kwh"].to_list(), line={"color": _BLUE}, name="as charged")
+    fig.add_bar(
+        x=h,
+        y=day["shiftable_kwh"].to_list(),
+        name="shiftable",
+        marker_color=_ORANGE,
+        opacity=0.5,
+    )
+    return _layout(fig, "Average day, last 12 weeks (UTC hour)", "kWh per hour", "hour")
 
 
-def treatment_histogram(stress: pl.DataFrame) -> Any:
+def managed_hourly(hourly: pl.DataFrame) -> Any:
+    """Load as charged and under managed charging, per hour."""
     go = _go()
-    fig = go.Figure(
-        go.Histogram(x=stress["treatment_score"].to_list(), nbinsx=20, marker_color=_ORANGE)
+    fig = go.Figure()
+    t = hourly["hour_ts"].to_list()
+    fig.add_scatter(
+        x=t, y=hourly["baseline_kw"].to_list(), name="as charged", line={"color": _BLUE}
     )
-    return _layout(fig, "Battery-treatment scores (0 harsh .. 100 gentle)", "vehicles", "score")
+    fig.add_scatter(x=t, y=hourly["managed_kw"].to_list(), name="managed", line={"color": _ORANGE})
+    return _layout(fig, "Charging load: as charged vs managed", "kW")
+
+
+def load_forecast(frame: pl.DataFrame) -> Any:
+    """The 7-day fleet charging-load forecast with its interval."""
+    go = _go()
+    fig = go.Figure()
+    t = frame["ts"].to_list()
+    _band(
+        fig,
+        t,
+        frame["load_low_kw"].to_list(),
+        frame["load_high_kw"].to_list(),
+        "rgba(31,95,168,0.15)",
+        "interval",
+    )
+    fig.add_scatter(x=t, y=frame["load_kw"].to_list(), line={"color": _BLUE}, name="forecast")
+    return _layout(fig, "Fleet charging load, next 7 days", "kW", height=300)

@@ -1,236 +1,365 @@
-"""Read-only, short-lived, cached queries for the Streamlit app.
+"""The app's reads, as plain functions of an open warehouse: usable from a notebook too.
 
-Each query opens the warehouse read-only, runs, and closes at once: DuckDB read-only
-connections share a lock, and one held open would stop the batch job from writing. Results
-are cached with ``st.cache_data`` keyed on the file's modification time (and its WAL's), so
-a finished pipeline run shows up on the next page load and nothing is re-read in between.
+Every function takes a :class:`~analytics.warehouse.db.Warehouse` (normally one opened with
+:func:`analytics.serving.open_serving`) and returns a polars frame or a small dict. They
+aggregate in SQL, so what comes back is one row per vehicle, per bin or per plotted point,
+never a whole table; none of them imports Streamlit. ``analytics.app.cache`` wraps them with
+``st.cache_data`` for the app::
+
+    from analytics.serving import open_serving
+    from analytics.app import queries
+    with open_serving("data/warehouse.duckdb") as wh:
+        fleet = queries.fleet_vehicles(wh)
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
+import math
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import polars as pl
-import streamlit as st
 
-from analytics.errors import AnalyticsError
+from analytics.errors import ConfigError
+from analytics.warehouse.db import Warehouse
+from analytics.warehouse.tables import load_sql
 
 __all__ = [
-    "WarehouseState",
-    "charging_overview",
-    "data_quality",
-    "fleet_latest_soh",
-    "fleet_soh_bands",
-    "issue",
-    "stamp",
+    "COHORT_GROUPS",
+    "MAX_POINTS",
+    "archetypes",
+    "charging_sessions",
+    "cohort_bands",
+    "data_status",
+    "fleet_vehicles",
+    "flexibility_envelope",
+    "flexibility_weeks",
+    "ingest_issues",
+    "load_forecast",
+    "managed_charging",
+    "quality_vehicles",
+    "signal_series",
+    "sources",
     "vehicle_detail",
     "vehicle_ids",
-    "warehouse_state",
+    "vehicle_sessions",
+    "vehicle_signals",
 ]
 
+MAX_POINTS = 2000
+"""Most points per signal the signal explorer asks for; longer ranges use wider buckets."""
 
-def stamp(path: Path) -> tuple[float, float]:
-    """The cache key: modification times of the file and of its write-ahead log."""
-    wal = Path(str(path) + ".wal")
-    return (
-        path.stat().st_mtime if path.exists() else 0.0,
-        wal.stat().st_mtime if wal.exists() else 0.0,
+COHORT_GROUPS: dict[str, str] = {
+    "cohort": "coalesce(c.cohort, 'unknown')",
+    "model": "coalesce(v.make || ' ' || v.model, c.model, 'unknown')",
+    "chemistry": "coalesce(v.chemistry, c.chemistry, 'unknown')",
+    "climate": "coalesce(c.climate_band, 'unknown')",
+}
+"""Groupings offered for degradation curves: name -> SQL expression (whitelisted)."""
+
+
+def _sql(name: str) -> str:
+    return load_sql("analytics.app", name)
+
+
+def _count(wh: Warehouse, table: str) -> int:
+    if table not in _tables(wh):
+        return 0
+    return int(wh.one(f'SELECT count(*) FROM "{table}"')[0])
+
+
+def _tables(wh: Warehouse) -> set[str]:
+    rows = wh.con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema IN ('main', 'temp')"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def data_status(wh: Warehouse) -> dict[str, Any]:
+    """Rows in the tables the pages depend on, and the serving version being read."""
+    tables = _tables(wh)
+    names = (
+        "vehicles",
+        "sources",
+        "soh",
+        "sessions",
+        "forecasts",
+        "milestones",
+        "degradation_features",
+        "charging_sessions",
+        "charging_profiles",
+        "charging_flexibility_fleet",
+        "quality_vehicles",
+        "ingest_issues",
     )
+    rows = {n: _count(wh, n) for n in names}
+    version = 0
+    if "serving_info" in tables:
+        got = wh.con.execute("SELECT max(version) FROM serving_info").fetchall()
+        version = int(got[0][0] or 0) if got else 0
+    rows["serving_version"] = version
+    rows["has_signal_minutes"] = "signal_minutes" in tables
+    rows["empty"] = rows["vehicles"] == 0 and rows["sources"] == 0 and rows["soh"] == 0
+    return rows
 
 
-def _query(path: str, sql: str, params: dict[str, Any] | None = None) -> pl.DataFrame:
-    from analytics.warehouse import open_warehouse
-
-    with open_warehouse(path, read_only=True) as wh:
-        return wh.sql(sql, params)
-
-
-@dataclass(frozen=True)
-class WarehouseState:
-    ok: bool
-    message: str
-    tables: dict[str, int]
+def vehicle_ids(wh: Warehouse) -> list[str]:
+    """Every vehicle the warehouse knows (metadata, SoH or quality), sorted."""
+    rows = wh.con.execute(
+        "SELECT vehicle_id FROM vehicles UNION SELECT vehicle_id FROM soh "
+        "UNION SELECT vehicle_id FROM quality_vehicles UNION SELECT vehicle_id FROM sessions "
+        "ORDER BY 1"
+    ).fetchall()
+    return [r[0] for r in rows if r[0] is not None]
 
 
-@st.cache_data(show_spinner=False)
-def warehouse_state(path: str, stamp_: tuple[float, float]) -> WarehouseState:
-    """Whether the app can read the warehouse, and rows per table (or why not)."""
-    from analytics.warehouse import open_warehouse
-
-    if not Path(path).exists():
-        return WarehouseState(
-            False,
-            f"No warehouse at `{path}`. Create one with `analytics run --demo`, or set ANALYTICS_WAREHOUSE.",
-            {},
-        )
-    try:
-        with open_warehouse(path, read_only=True) as wh:
-            names = [
-                r[0]
-                for r in wh.con.sql(
-                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-                ).fetchall()
-            ]
-            counts = {
-                n: int(wh.con.sql(f'SELECT count(*) FROM "{n}"').fetchall()[0][0]) for n in names
-            }
-    except AnalyticsError as exc:
-        return WarehouseState(False, str(exc), {})
-    return WarehouseState(True, "", counts)
+def fleet_vehicles(wh: Warehouse) -> pl.DataFrame:
+    """One row per vehicle: latest SoH and interval, forecast risk, treatment score, coverage,
+    and the attributes the fleet page filters on (model, chemistry, climate, age)."""
+    return wh.sql(_sql("fleet_vehicles.sql"))
 
 
-@st.cache_data(show_spinner=False)
-def vehicle_ids(path: str, stamp_: tuple[float, float]) -> list[str]:
-    frame = _query(
-        path, "SELECT vehicle_id FROM vehicles UNION SELECT DISTINCT vehicle_id FROM soh ORDER BY 1"
-    )
-    return frame["vehicle_id"].to_list() if frame.height else []
+def cohort_bands(
+    wh: Warehouse,
+    by: str = "cohort",
+    vehicle_ids: Sequence[str] | None = None,
+    *,
+    width_years: float = 0.25,
+    min_vehicles: int = 2,
+) -> pl.DataFrame:
+    """SoH percentile bands (p10/p50/p90) per group and age bin, computed in SQL.
+
+    Same definition as :func:`analytics.forecast.curves.cohort_curves` on the age axis.
+    ``vehicle_ids`` restricts the fleet (None = every vehicle).
+    """
+    if by not in COHORT_GROUPS:
+        raise ConfigError(f"unknown grouping {by!r}; use one of {', '.join(COHORT_GROUPS)}")
+    params: dict[str, Any] = {"width": width_years, "min_vehicles": min_vehicles}
+    where = ""
+    if vehicle_ids is not None:
+        if not vehicle_ids:
+            return pl.DataFrame(
+                schema={"grp": pl.String, "x": pl.Float64, "p10": pl.Float64, "p50": pl.Float64}
+            )
+        where = "AND list_contains($vids, s.vehicle_id)"
+        params["vids"] = list(vehicle_ids)
+    sql = _sql("cohort_bands.sql").replace("{group}", COHORT_GROUPS[by]).replace("{where}", where)
+    return wh.sql(sql, params)
 
 
-@st.cache_data(show_spinner=False)
-def fleet_latest_soh(path: str, stamp_: tuple[float, float]) -> pl.DataFrame:
-    """Each vehicle's latest fused SoH with its model and chemistry."""
-    from analytics.warehouse.tables import load_sql
-
-    return _query(path, load_sql("analytics.app", "latest_soh.sql"))
-
-
-@st.cache_data(show_spinner=False)
-def fleet_soh_bands(path: str, stamp_: tuple[float, float]) -> pl.DataFrame:
-    """10/50/90 % SoH percentiles per model and month of age (degradation curves with bands)."""
-    from analytics.warehouse.tables import load_sql
-
-    return _query(path, load_sql("analytics.app", "soh_bands.sql"))
-
-
-@st.cache_data(show_spinner=False)
-def data_quality(path: str, stamp_: tuple[float, float]) -> dict[str, pl.DataFrame]:
-    """Sources by status, ingest issues by reason, and days of data per vehicle."""
-    return {
-        "sources": _query(
-            path,
-            "SELECT format, status, count(*) AS files, sum(rows_written) AS rows FROM sources GROUP BY ALL ORDER BY format, status",
-        ),
-        "issues": _query(
-            path,
-            "SELECT reason, severity, sum(count) AS count, any_value(example) AS example FROM ingest_issues GROUP BY ALL ORDER BY count DESC LIMIT 50",
-        ),
-        "coverage": _query(
-            path,
-            "SELECT vehicle_id, count(*) AS days_with_soh, max(days_since_observation) AS max_days_without_observation, "
-            "min(date) AS first_date, max(date) AS last_date FROM soh GROUP BY vehicle_id ORDER BY vehicle_id",
-        ),
-    }
-
-
-def _opt(path: str, table: str, sql: str, params: dict[str, Any]) -> pl.DataFrame:
-    from analytics.warehouse import open_warehouse
-
-    with open_warehouse(path, read_only=True) as wh:
-        exists = wh.con.sql(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = $t",
-            params={"t": table},
-        ).fetchall()[0][0]
-        return wh.sql(sql, params) if exists else pl.DataFrame()
-
-
-@st.cache_data(show_spinner=False)
-def vehicle_detail(
-    path: str, stamp_: tuple[float, float], vehicle_id: str
-) -> dict[str, pl.DataFrame]:
-    """One vehicle's SoH series, observations, forecast and milestones."""
+def vehicle_detail(wh: Warehouse, vehicle_id: str) -> dict[str, Any]:
+    """One vehicle's metadata, daily SoH series, single-session observations, baseline
+    forecast, milestones and attribution: what the vehicle page draws."""
     p = {"v": vehicle_id}
+    meta = wh.sql("SELECT * FROM vehicles WHERE vehicle_id = $v", p)
     return {
-        "soh": _opt(
-            path,
-            "soh",
-            "SELECT * EXCLUDE (created_at) FROM soh WHERE vehicle_id = $v ORDER BY date",
+        "vehicle": meta.row(0, named=True) if meta.height else {},
+        "soh": wh.sql(
+            "SELECT date, soh_pct, soh_low_pct, soh_high_pct, energy_soh_pct, "
+            "energy_soh_low_pct, energy_soh_high_pct, resistance_growth_pct, "
+            "resistance_growth_low_pct, resistance_growth_high_pct, method, n_observations, "
+            "n_observations_total, days_since_observation FROM soh WHERE vehicle_id = $v "
+            "ORDER BY date",
             p,
         ),
-        "observations": _opt(
-            path,
-            "soh_observations",
-            "SELECT date, method, soh_pct, soh_sigma_pct, kept, reason FROM soh_observations WHERE vehicle_id = $v ORDER BY date",
+        "observations": wh.sql(
+            "SELECT date, ts, session_id, method, quantity, soh_pct, soh_sigma_pct, kept, reason, "
+            "delta_soc_pct, temperature_c, inputs FROM soh_observations WHERE vehicle_id = $v "
+            "ORDER BY ts",
             p,
         ),
-        "forecasts": _opt(
-            path,
-            "forecasts",
-            "SELECT * FROM forecasts WHERE vehicle_id = $v AND scenario = 'baseline' ORDER BY date",
+        "forecast": wh.sql(
+            "SELECT date, soh_pct, soh_low_pct, soh_high_pct, model, extrapolated "
+            "FROM forecasts WHERE vehicle_id = $v AND scenario = 'baseline' ORDER BY date",
             p,
         ),
-        "milestones": _opt(
-            path,
-            "milestones",
-            "SELECT * EXCLUDE (vehicle_id) FROM milestones WHERE vehicle_id = $v AND scenario = 'baseline' ORDER BY soh_threshold_pct DESC",
+        "milestones": wh.sql(
+            "SELECT threshold_id, kind, soh_threshold_pct, limit_years, limit_km, expected_date, "
+            "date_low, date_high, expected_odometer_km, breach_probability, "
+            "probability_within_horizon, source, note FROM milestones "
+            "WHERE vehicle_id = $v AND scenario = 'baseline' "
+            "ORDER BY kind DESC, soh_threshold_pct DESC, threshold_id",
             p,
         ),
-        "vehicle": _opt(path, "vehicles", "SELECT * FROM vehicles WHERE vehicle_id = $v", p),
-    }
-
-
-@st.cache_data(show_spinner=False)
-def charging_overview(path: str, stamp_: tuple[float, float]) -> dict[str, pl.DataFrame]:
-    """Fleet plug-in profile by hour of day, archetype counts, treatment scores."""
-    return {
-        "hourly": _opt(
-            path,
-            "charging_flexibility",
-            "SELECT hour(hour_ts) AS hour_utc, avg(vehicles_plugged_in) AS vehicles_plugged_in, avg(baseline_kwh) AS baseline_kwh, "
-            "avg(shiftable_kwh) AS shiftable_kwh FROM charging_flexibility_fleet GROUP BY 1 ORDER BY 1",
-            {},
-        ),
-        "archetypes": _opt(
-            path,
-            "charging_profiles",
-            "SELECT archetype, count(*) AS vehicles FROM charging_profiles GROUP BY 1 ORDER BY 2 DESC",
-            {},
-        ),
-        "stress": _opt(
-            path,
-            "charging_stress",
-            "SELECT vehicle_id, treatment_score, main_driver, dc_energy_share FROM charging_stress WHERE period = 'all' ORDER BY treatment_score",
-            {},
-        ),
-        "weekly": _opt(
-            path,
-            "charging_flexibility",
-            "SELECT date_trunc('week', hour_ts) AS week, sum(baseline_kwh) AS charged_kwh, sum(shiftable_kwh) AS shiftable_kwh "
-            "FROM charging_flexibility GROUP BY 1 ORDER BY 1",
-            {},
+        "attribution": wh.sql(
+            "SELECT * EXCLUDE (vehicle_id) FROM degradation_attribution WHERE vehicle_id = $v", p
         ),
     }
 
 
-@st.cache_data(show_spinner=False)
-def issue(
-    path: str,
-    stamp_: tuple[float, float],
+def vehicle_sessions(
+    wh: Warehouse, vehicle_id: str, start: datetime, end: datetime, limit: int = 3000
+) -> pl.DataFrame:
+    """Drive, charge and park sessions overlapping [start, end), latest ``limit`` of them."""
+    return wh.sql(
+        "SELECT * FROM (SELECT session_id, kind, start_ts, end_ts, duration_s, soc_start_pct, "
+        "soc_end_pct, energy_in_kwh, energy_out_kwh, distance_km, charge_type, power_level_kw, "
+        "battery_temp_mean_c FROM sessions WHERE vehicle_id = $v AND end_ts > $start "
+        "AND start_ts < $end ORDER BY start_ts DESC LIMIT $limit) ORDER BY start_ts",
+        {"v": vehicle_id, "start": start, "end": end, "limit": limit},
+    )
+
+
+def vehicle_signals(wh: Warehouse, vehicle_id: str) -> pl.DataFrame:
+    """The vehicle's signals with their first and last time (from the quality stage when it
+    ran, else from the 1-minute rollup)."""
+    got = wh.sql(
+        "SELECT signal, first_ts, last_ts, n_rows FROM quality_signals WHERE vehicle_id = $v "
+        "ORDER BY signal",
+        {"v": vehicle_id},
+    )
+    if got.height or "signal_minutes" not in _tables(wh):
+        return got
+    return wh.sql(
+        "SELECT signal, min(minute) AS first_ts, max(minute) + INTERVAL 1 MINUTE AS last_ts, "
+        "sum(n) AS n_rows FROM signal_minutes WHERE vehicle_id = $v GROUP BY signal ORDER BY signal",
+        {"v": vehicle_id},
+    )
+
+
+def signal_series(
+    wh: Warehouse,
     vehicle_id: str,
-    kind: str,
-    params_json: str,
-    reveal_vin: bool,
-) -> dict[str, Any]:
-    """Build a report (cached per vehicle, kind and parameters)."""
-    import json
+    signals: Sequence[str],
+    start: datetime,
+    end: datetime,
+    max_points: int = MAX_POINTS,
+) -> pl.DataFrame:
+    """Signals of one vehicle in [start, end), at most ``max_points`` buckets per signal:
+    ``signal, ts, n, mean, min, max`` (min/max keep the envelope of what the mean hides)."""
+    if not signals or end <= start:
+        return pl.DataFrame()
+    minutes = (end - start).total_seconds() / 60.0
+    bucket = max(1, math.ceil(minutes / max_points))
+    return wh.sql(
+        _sql("signal_series.sql"),
+        {
+            "v": vehicle_id,
+            "signals": list(signals),
+            "start": start,
+            "end": end,
+            "bucket_min": bucket,
+        },
+    )
 
-    from analytics.reports.build import build_report
-    from analytics.reports.params import load_params
-    from analytics.reports.privacy import load_key
-    from analytics.warehouse import open_warehouse
 
-    key, source = load_key(Path(path).resolve())
-    params = load_params(None, json.loads(params_json))
-    with open_warehouse(path, read_only=True) as wh:
-        return build_report(
-            wh,
-            vehicle_id,
-            kind,
-            params=params,
-            key=key,
-            key_source=os.path.basename(source),
-            reveal_vin=reveal_vin,
+def archetypes(wh: Warehouse) -> pl.DataFrame:
+    """Each vehicle's charging archetype and the shares that define it."""
+    return wh.sql(
+        "SELECT vehicle_id, archetype, archetype_fit, sessions_per_week, home_share, work_share, "
+        "public_share, dc_energy_share, overnight_share, median_soc_out_pct, stability "
+        "FROM charging_profiles ORDER BY archetype, vehicle_id"
+    )
+
+
+def flexibility_weeks(wh: Warehouse) -> list[datetime]:
+    """Week starts (UTC Mondays) with fleet flexibility rows, latest first."""
+    rows = wh.con.execute(
+        "SELECT DISTINCT date_trunc('week', hour_ts) AS w FROM charging_flexibility_fleet "
+        "ORDER BY w DESC"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def flexibility_envelope(wh: Warehouse, week_start: datetime) -> dict[str, pl.DataFrame]:
+    """The fleet's hourly flexibility envelope for one week (as charged, earliest and latest
+    possible charging, vehicles plugged in) and its average day over the last 12 weeks."""
+    week = wh.sql(
+        "SELECT hour_ts, vehicles_plugged_in, baseline_kwh, max_kwh, min_kwh, shiftable_kwh "
+        "FROM charging_flexibility_fleet WHERE hour_ts >= $w AND hour_ts < $w + INTERVAL 7 DAY "
+        "ORDER BY hour_ts",
+        {"w": week_start},
+    )
+    day = wh.sql(
+        "SELECT hour(hour_ts) AS hour_utc, avg(vehicles_plugged_in) AS vehicles_plugged_in, "
+        "avg(baseline_kwh) AS baseline_kwh, avg(max_kwh) AS max_kwh, avg(min_kwh) AS min_kwh, "
+        "avg(shiftable_kwh) AS shiftable_kwh FROM charging_flexibility_fleet "
+        "WHERE hour_ts >= (SELECT max(hour_ts) FROM charging_flexibility_fleet) - INTERVAL 84 DAY "
+        "GROUP BY 1 ORDER BY 1"
+    )
+    return {"week": week, "day": day}
+
+
+def load_forecast(wh: Warehouse) -> pl.DataFrame:
+    """The 7-day fleet charging-load forecast with its interval."""
+    return wh.sql(
+        "SELECT ts, load_kw, load_low_kw, load_high_kw, interval_pct, model FROM "
+        "charging_load_forecast ORDER BY ts"
+    )
+
+
+def charging_sessions(
+    wh: Warehouse, vehicle_ids: Sequence[str] | None = None, weeks: int | None = None
+) -> pl.DataFrame:
+    """``charging_sessions`` rows of some vehicles (None = all), optionally only the last
+    ``weeks`` weeks of data: the input of managed-charging simulation."""
+    where, params = [], {}
+    if vehicle_ids is not None:
+        where.append("list_contains($vids, vehicle_id)")
+        params["vids"] = list(vehicle_ids)
+    if weeks:
+        where.append(
+            "plug_in_ts >= (SELECT max(plug_in_ts) FROM charging_sessions) - to_days(CAST($d AS INTEGER))"
         )
+        params["d"] = int(weeks) * 7
+    sql = "SELECT * FROM charging_sessions"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return wh.sql(sql + " ORDER BY vehicle_id, plug_in_ts", params or None)
+
+
+def sources(wh: Warehouse) -> pl.DataFrame:
+    """Every ingested file: format, vehicle, records read/decoded/skipped, rows, status."""
+    return wh.sql(
+        "SELECT source_id, path, format, vehicle_id, status, records_read, records_decoded, "
+        "records_skipped, rows_written, bytes, started_at, duration_s, message FROM sources "
+        "ORDER BY started_at, source_id"
+    )
+
+
+def ingest_issues(wh: Warehouse) -> dict[str, pl.DataFrame]:
+    """What ingest skipped and why (by reason), and values quarantined as out of range."""
+    return {
+        "issues": wh.sql(
+            "SELECT severity, reason, sum(count) AS count, count(DISTINCT source_id) AS files, "
+            "any_value(example) AS example, any_value(location) AS location FROM ingest_issues "
+            "GROUP BY ALL ORDER BY count DESC"
+        ),
+        "quarantine": wh.sql(
+            "SELECT vehicle_id, signal, reason, sum(count) AS count, any_value(example) AS example "
+            "FROM quarantine GROUP BY ALL ORDER BY count DESC"
+        ),
+    }
+
+
+def quality_vehicles(wh: Warehouse) -> pl.DataFrame:
+    """Data-quality grade and flags per vehicle, with event counts by kind."""
+    return wh.sql(
+        "WITH ev AS (SELECT vehicle_id, "
+        "count(*) FILTER (WHERE kind = 'gap_missing_data') AS missing_data_gaps_n, "
+        "count(*) FILTER (WHERE kind = 'stuck_sensor') AS stuck_sensor_events, "
+        "count(*) FILTER (WHERE kind = 'clock_jump') AS clock_jump_events, "
+        "count(*) FILTER (WHERE kind = 'odometer_rollback') AS odometer_rollback_events "
+        "FROM quality_events GROUP BY vehicle_id) "
+        "SELECT q.vehicle_id, q.grade, q.coverage_pct, q.span_days, q.covered_days, q.n_signals, "
+        "q.n_rows, q.missing_data_days, q.logger_off_days, q.stuck_signals, q.out_of_range_rows, "
+        "q.rejected_rows, q.clock_jumps, q.odometer_rollbacks, "
+        "coalesce(ev.stuck_sensor_events, 0) AS stuck_sensor_events, q.flags "
+        "FROM quality_vehicles q LEFT JOIN ev USING (vehicle_id) "
+        "ORDER BY CASE q.grade WHEN 'poor' THEN 0 WHEN 'fair' THEN 1 ELSE 2 END, q.vehicle_id"
+    )
+
+
+def managed_charging(
+    wh: Warehouse, tariff: str, vehicle_ids: Sequence[str] | None = None, weeks: int | None = 12
+) -> dict[str, Any]:
+    """Managed charging against ``tariff`` (a file path) for some vehicles' last ``weeks`` of
+    charging sessions: :func:`analytics.charging.simulate.simulate_managed_charging`'s summary,
+    its lines and the hourly fleet load before and after."""
+    from analytics.charging.simulate import simulate_managed_charging
+    from analytics.charging.tariff import load_tariff
+
+    cs = charging_sessions(wh, vehicle_ids, weeks)
+    result = simulate_managed_charging(cs, load_tariff(tariff))
+    return {"summary": result.summary, "lines": result.lines(), "hourly": result.fleet_hourly}

@@ -1,0 +1,192 @@
+"""The Finance, Insurance and Utility pages: one report kind each, on screen with inputs the
+user may override (mapped to report parameters, see ``analytics/reports/params.py``) and
+downloads in PDF, JSON and HTML from the library's renderers.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from functools import partial
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from analytics.app import reports
+from analytics.app.context import PageContext, run_page, select_vehicle
+
+__all__ = ["overrides", "render_report_page"]
+
+TITLES = {"finance": "Finance", "insurance": "Insurance", "utility": "Utility"}
+
+
+def _finance_inputs(ctx: PageContext, vid: str) -> dict[str, Any]:
+    meta = ctx.read("vehicle_detail", vid)["vehicle"]
+    c = st.columns(3)
+    out: dict[str, Any] = {}
+    price = c[0].number_input(
+        "Vehicle price new (EUR)",
+        min_value=0.0,
+        value=float(meta.get("price_new_eur") or 0.0),
+        step=1000.0,
+        key="fin_price",
+        help="Sets price_new_eur; the book value is estimated from it unless given below",
+    )
+    if price > 0 and price != (meta.get("price_new_eur") or 0.0):
+        out["price_new_eur"] = price
+    book = c[1].number_input(
+        "Book value (EUR, 0 = estimate from price)",
+        min_value=0.0,
+        value=0.0,
+        step=500.0,
+        key="fin_book",
+    )
+    if book > 0:
+        out["book_value_eur"] = book
+    if c[2].checkbox("Set the loan end date", key="fin_loan_set"):
+        end = c[2].date_input(
+            "Loan end", value=date.today() + timedelta(days=3 * 365), key="fin_loan_end"
+        )
+        out["loan_end"] = end.isoformat()
+    else:
+        out["loan_months"] = c[2].number_input(
+            "Loan term from the as-of date (months)",
+            min_value=1.0,
+            value=36.0,
+            step=6.0,
+            key="fin_loan_months",
+        )
+    return out
+
+
+def _insurance_inputs() -> dict[str, Any]:
+    c = st.columns(3)
+    return {
+        "policy_term_months": c[0].number_input(
+            "Policy term (months)", min_value=1.0, value=12.0, step=1.0, key="ins_term"
+        ),
+        "pack_cost_eur_per_kwh": c[1].number_input(
+            "Pack price (EUR/kWh, central)", min_value=1.0, value=150.0, step=10.0, key="ins_pack"
+        ),
+        "replacement_soh_pct": c[2].number_input(
+            "Replacement below SoH (%)",
+            min_value=1.0,
+            max_value=100.0,
+            value=70.0,
+            step=1.0,
+            key="ins_repl",
+        ),
+    }
+
+
+def _utility_inputs() -> dict[str, Any]:
+    files = reports.tariff_files()
+    names = ["none", *[p.name for p in files]]
+    default = names.index("tou_ev_example.json") if "tou_ev_example.json" in names else 0
+    c = st.columns(2)
+    pick = c[0].selectbox(
+        "Tariff", names, index=default, key="util_tariff", help="From data/tariffs/"
+    )
+    out: dict[str, Any] = {
+        "flex_weeks": int(
+            c[1].number_input(
+                "Weeks of flexibility history", min_value=1, value=12, step=1, key="util_weeks"
+            )
+        )
+    }
+    if pick != "none":
+        out["tariff"] = str(next(p for p in files if p.name == pick))
+    return out
+
+
+def overrides(ctx: PageContext, kind: str, vid: str) -> dict[str, Any]:
+    """The page's inputs as report parameters (only those the user can change here)."""
+    with st.expander("Inputs (each is recorded in the report's parameters)", expanded=True):
+        if kind == "finance":
+            return _finance_inputs(ctx, vid)
+        if kind == "insurance":
+            return _insurance_inputs()
+        return _utility_inputs()
+
+
+def _sections(report: dict[str, Any]) -> None:
+    from analytics.reports.present import label, section_rows
+
+    for key, sec in report["sections"].items():
+        status = sec.get("status", "ok")
+        st.subheader(f"{label(key)}" + ("" if status == "ok" else f" — {status}"))
+        rows = section_rows(sec, key)
+        if rows:
+            st.table(pl.DataFrame(rows, schema=["figure", "value"], orient="row").to_pandas())
+        hours = sec.get("plugged_in_share_by_local_hour")
+        if hours:
+            st.bar_chart(
+                pl.DataFrame({"local hour": list(range(len(hours))), "share plugged in": hours})
+                .to_pandas()
+                .set_index("local hour")
+            )
+        for note in sec.get("notes", []):
+            st.caption(note)
+
+
+def _downloads(report: dict[str, Any]) -> None:
+    stem = f"{report['vehicle']['id']}_{report['kind']}_{report['as_of']}"
+    c = st.columns(3)
+    c[0].download_button(
+        "Download PDF",
+        partial(reports.render, report, "pdf"),
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        key="dl_pdf",
+        on_click="ignore",
+    )
+    c[1].download_button(
+        "Download JSON",
+        reports.render(report, "json"),
+        file_name=f"{stem}.json",
+        mime="application/json",
+        key="dl_json",
+        on_click="ignore",
+    )
+    c[2].download_button(
+        "Download HTML",
+        partial(reports.render, report, "html"),
+        file_name=f"{stem}.html",
+        mime="text/html",
+        key="dl_html",
+        on_click="ignore",
+    )
+
+
+def _body(ctx: PageContext, kind: str) -> None:
+    from analytics.reports.build import TITLES as REPORT_TITLES
+    from analytics.reports.present import headline
+
+    st.header(TITLES[kind])
+    st.caption(REPORT_TITLES[kind])
+    vid = select_vehicle(ctx)
+    if vid is None:
+        return
+    params = overrides(ctx, kind, vid)
+    built = reports.build(ctx.path, ctx.key, vid, kind, json.dumps(params, sort_keys=True))
+    report = built["report"]
+    suff = report["data_sufficiency"]
+    (st.warning if suff["thin_evidence"] else st.success)(
+        f"Data sufficiency grade {suff['grade']}: {suff['statement']}"
+    )
+    st.table(pl.DataFrame(headline(report), schema=["figure", "value"], orient="row").to_pandas())
+    _downloads(report)
+    st.caption(
+        f"Fingerprint `{report['fingerprint']['value']}` (check with `analytics report verify`)"
+    )
+    if built["rollup"]:
+        st.caption(reports.ROLLUP_NOTE)
+    _sections(report)
+    with st.expander("Every parameter used"):
+        st.json(report["request"].get("params", {}), expanded=False)
+
+
+def render_report_page(kind: str) -> None:
+    """Draw the page of one report kind."""
+    run_page(partial(_body, kind=kind), TITLES[kind])
