@@ -25,23 +25,21 @@ import argparse
 import importlib.util
 import time
 from dataclasses import replace
-from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
 
-from analytics.forecast.api import FleetData, forecast_vehicles
-from analytics.forecast.cohorts import infer_cohorts
-from analytics.forecast.design import build_histories
-from analytics.forecast.fit import weekly_soh
+from analytics.forecast.api import prepare
+from analytics.forecast.backtest import (
+    add_months,
+    backtest_cutoff,
+    change_error,
+    noisy_truth,
+    truncate,
+)
 
 CUTOFFS_MONTHS = (6, 12, 24)
 HORIZONS_MONTHS = (6, 12, 24)
-Z90 = 1.6448536269514722
-
-
-def _months(d: date, m: int) -> date:
-    return d + timedelta(days=round(m * 365.25 / 12))
 
 
 def simulate(vehicles: int, days: int, seed: int):
@@ -50,153 +48,10 @@ def simulate(vehicles: int, days: int, seed: int):
     return simulate_fleet(FleetConfig(vehicles=vehicles, days=days, seed=seed))
 
 
-def load_signals(wh, fleet, before: date | None = None) -> None:  # type: ignore[no-untyped-def]
+def load_signals(wh, fleet, before=None) -> None:  # type: ignore[no-untyped-def]
     from analytics.simulate import load_fleet
 
     load_fleet(wh, fleet, before=before)
-
-
-def noisy_truth(vd: pl.DataFrame, seed: int) -> pl.DataFrame:
-    """True capacity SoH plus AR(1) error of 0.8 points with ~30-day correlation."""
-    from scipy.signal import lfilter
-
-    rng = np.random.default_rng(seed)
-    out = []
-    sd, phi = 0.8, np.exp(-1 / 30)
-    for (vid,), g in vd.sort("vehicle_id", "date").group_by("vehicle_id", maintain_order=True):
-        e = lfilter([1.0], [1.0, -phi], rng.normal(0, sd * np.sqrt(1 - phi**2), g.height))
-        y = g["capacity_soh_pct"].to_numpy() + e
-        out.append(
-            pl.DataFrame(
-                {
-                    "vehicle_id": vid,
-                    "date": g["date"],
-                    "soh_pct": y,
-                    "soh_low_pct": y - Z90 * sd,
-                    "soh_high_pct": y + Z90 * sd,
-                }
-            )
-        )
-    return pl.concat(out).with_columns(pl.col("date").cast(pl.Date))
-
-
-def truncate(data: FleetData, cut: date, soh: pl.DataFrame) -> FleetData:
-    f = data.features.filter(pl.col("date") < cut)
-    e = data.exposure.filter(pl.col("date") < cut)
-    s = soh.filter(pl.col("date") < cut)
-    cohorts = infer_cohorts(f, data.meta)
-    return FleetData(f, e, data.meta, cohorts, s, build_histories(f, e, data.meta))
-
-
-def baselines(
-    data: FleetData, cut: date, targets: dict[str, list[date]]
-) -> dict[str, pl.DataFrame]:
-    """Linear extrapolation and cohort mean curve forecasts at the target dates."""
-    w = weekly_soh(data.soh)
-    age0 = data.features.group_by("vehicle_id").agg(
-        pl.col("date").min().alias("d0"), pl.col("age_days").min().alias("a0")
-    )
-    w = w.join(age0, on="vehicle_id").with_columns(
-        (((pl.col("date") - pl.col("d0")).dt.total_days() + pl.col("a0")) / 365.25).alias("age_y")
-    )
-    cohort = dict(data.cohorts.select("vehicle_id", "cohort").iter_rows())
-    mc = dict(data.cohorts.select("vehicle_id", pl.concat_str(["model", "chemistry"])).iter_rows())
-    lin, coh = [], []
-    for vid, dates in targets.items():
-        g = w.filter(pl.col("vehicle_id") == vid)
-        if g.height < 3:
-            continue
-        a = age0.filter(pl.col("vehicle_id") == vid).row(0, named=True)
-        ages = np.array([((d - a["d0"]).days + a["a0"]) / 365.25 for d in dates])
-        x, y = g["age_y"].to_numpy(), g["soh_pct"].to_numpy()
-        X = np.column_stack([np.ones_like(x), x])
-        beta, *_ = np.linalg.lstsq(X, y, rcond=None)
-        res = y - X @ beta
-        s2 = float(res @ res / max(len(y) - 2, 1))
-        xtx_inv = np.linalg.inv(X.T @ X)
-        Xf = np.column_stack([np.ones_like(ages), ages])
-        se = np.sqrt(s2 * (1 + np.einsum("ij,jk,ik->i", Xf, xtx_inv, Xf)))
-        m = Xf @ beta
-        lin.append(
-            pl.DataFrame(
-                {
-                    "vehicle_id": vid,
-                    "date": dates,
-                    "soh_pct": m,
-                    "soh_low_pct": m - Z90 * se,
-                    "soh_high_pct": m + Z90 * se,
-                }
-            )
-        )
-        peers = [v for v, c in cohort.items() if c == cohort.get(vid)]
-        if len(peers) < 3:
-            peers = [v for v, c in mc.items() if c == mc.get(vid)]
-        p = w.filter(pl.col("vehicle_id").is_in(peers))
-        Xp = np.column_stack([np.ones(p.height), np.sqrt(p["age_y"].to_numpy())])
-        bp, *_ = np.linalg.lstsq(Xp, p["soh_pct"].to_numpy(), rcond=None)
-        per_v = p.with_columns(
-            (pl.col("soh_pct") - (bp[0] + bp[1] * pl.col("age_y").sqrt())).alias("r")
-        )
-        spread = float(per_v.group_by("vehicle_id").agg(pl.col("r").mean())["r"].std() or 0.0)
-        spread = float(np.hypot(spread, per_v["r"].std() or 0.0))
-        mc_pred = bp[0] + bp[1] * np.sqrt(ages)
-        coh.append(
-            pl.DataFrame(
-                {
-                    "vehicle_id": vid,
-                    "date": dates,
-                    "soh_pct": mc_pred,
-                    "soh_low_pct": mc_pred - Z90 * spread,
-                    "soh_high_pct": mc_pred + Z90 * spread,
-                }
-            )
-        )
-    return {"linear": pl.concat(lin), "cohort": pl.concat(coh)}
-
-
-def model_at(forecasts: pl.DataFrame, targets: dict[str, list[date]]) -> pl.DataFrame:
-    """Our forecast interpolated to the target dates."""
-    out = []
-    for (vid,), f in forecasts.sort("date").group_by("vehicle_id", maintain_order=True):
-        if vid not in targets:
-            continue
-        fd = f["date"].to_numpy().astype("datetime64[D]").astype(float)
-        td = np.array(targets[vid], dtype="datetime64[D]").astype(float)
-        row = {"vehicle_id": vid, "date": targets[vid]}
-        for c in ("soh_pct", "soh_low_pct", "soh_high_pct"):
-            row[c] = np.interp(td, fd, f[c].to_numpy())
-        out.append(pl.DataFrame(row))
-    return pl.concat(out)
-
-
-def change_error(forecasts: pl.DataFrame, truth: pl.DataFrame, cut: date, h: int = 12) -> float:
-    """MAE of the forecast *change* over ``h`` months (from the last day of data) against the true
-    change: how well the model predicts the fade itself, apart from the SoH input's level error."""
-    day0 = cut - timedelta(days=1)
-    targets = {v: [day0, _months(cut, h)] for v in forecasts["vehicle_id"].unique().to_list()}
-    m = model_at(forecasts, targets).sort("vehicle_id", "date")
-    t = truth.filter(pl.col("date").is_in([day0, _months(cut, h)])).sort("vehicle_id", "date")
-    dm = m.group_by("vehicle_id").agg(
-        (pl.col("soh_pct").last() - pl.col("soh_pct").first()).alias("dm")
-    )
-    dt = t.group_by("vehicle_id").agg(
-        (pl.col("capacity_soh_pct").last() - pl.col("capacity_soh_pct").first()).alias("dt"),
-        pl.len().alias("n"),
-    )
-    j = dm.join(dt.filter(pl.col("n") == 2), on="vehicle_id")
-    return float((j["dm"] - j["dt"]).abs().mean()) if j.height else float("nan")
-
-
-def score(pred: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float]:
-    j = pred.with_columns(pl.col("date").cast(pl.Date)).join(
-        truth.select("vehicle_id", pl.col("date").cast(pl.Date), "capacity_soh_pct"),
-        on=["vehicle_id", "date"],
-    )
-    err = (j["soh_pct"] - j["capacity_soh_pct"]).abs()
-    inside = (j["capacity_soh_pct"] >= j["soh_low_pct"]) & (
-        j["capacity_soh_pct"] <= j["soh_high_pct"]
-    )
-    return {"mae": float(err.mean()), "coverage": float(inside.mean()), "n": j.height}
 
 
 def main() -> None:
@@ -206,7 +61,6 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=9101)
     ap.add_argument("--soh-source", choices=["auto", "pipeline", "truth"], default="auto")
     args = ap.parse_args()
-    from analytics.forecast.api import prepare
     from analytics.warehouse import open_warehouse
 
     t0 = time.perf_counter()
@@ -236,7 +90,7 @@ def main() -> None:
         full = prepare(wh, fleet.vehicles["vehicle_id"].to_list())
         soh_all = noisy_truth(truth, args.seed)
     for cut_m in CUTOFFS_MONTHS:
-        cut = _months(start, cut_m)
+        cut = add_months(start, cut_m)
         t1 = time.perf_counter()
         if source == "pipeline":
             from analytics.sessions.stage import run_stage as run_sessions
@@ -259,21 +113,14 @@ def main() -> None:
             )
         else:
             data = truncate(full, cut, soh_all)
-        targets = {v: [_months(cut, h) for h in HORIZONS_MONTHS] for v in data.histories}
-        last = truth["date"].max()
-        targets = {v: [d for d in ds if d <= last] for v, ds in targets.items()}
         t2 = time.perf_counter()
-        res = forecast_vehicles(data, horizon_months=max(HORIZONS_MONTHS) + 1)
+        scores, res = backtest_cutoff(data, cut, truth, HORIZONS_MONTHS)
         t_fit = time.perf_counter() - t2
-        preds = {"model": model_at(res.forecasts, targets), **baselines(data, cut, targets)}
-        for name, p in preds.items():
-            for h in HORIZONS_MONTHS:
-                sel = p.filter(pl.col("date") == _months(cut, h))
-                if sel.height:
-                    results[(cut_m, h, name)] = score(sel, truth)
+        for r in scores.iter_rows(named=True):
+            results[(cut_m, r["horizon_months"], r["method"])] = r
         changes[cut_m] = change_error(res.forecasts, truth, cut)
         print(
-            f"  cut-off {cut_m:>2} months: inputs in {t2 - t1:.1f} s, fit + forecast in {t_fit:.1f} s; "
+            f"  cut-off {cut_m:>2} months: inputs in {t2 - t1:.1f} s, fit + forecast + baselines in {t_fit:.1f} s; "
             f"exponents {res.fit.exponents}; process sd {res.fit.process_var**0.5:.2f} pt/sqrt(yr) "
             f"({res.fit.process_source})"
         )

@@ -22,12 +22,9 @@ import argparse
 import sys
 import time
 
-import numpy as np
 import polars as pl
 
 __all__ = ["main"]
-
-Z90 = 1.6449
 
 
 def build_warehouse(vehicles: int, days: int, seed: int):  # type: ignore[no-untyped-def]
@@ -41,18 +38,14 @@ def build_warehouse(vehicles: int, days: int, seed: int):  # type: ignore[no-unt
     return fleet, wh
 
 
-def _stats(err: np.ndarray, inside: np.ndarray | None) -> dict[str, float]:
-    a = np.abs(err[np.isfinite(err)])
-    if a.size == 0:
+def _stats(summary: pl.DataFrame) -> dict[str, float]:
+    """The one row of an :func:`analytics.soh.compare.error_summary` as the printed figures."""
+    if summary.height == 0 or not summary["n"][0]:
         return {"n": 0}
-    out = {
-        "n": int(a.size),
-        "mae": float(a.mean()),
-        "p95": float(np.percentile(a, 95)),
-        "max": float(a.max()),
-    }
-    if inside is not None:
-        out["coverage"] = float(np.mean(inside))
+    r = summary.row(0, named=True)
+    out = {"n": int(r["n"]), "mae": r["mae"], "p95": r["p95"], "max": r["max"]}
+    if "coverage90" in r:
+        out["coverage"] = r["coverage90"]
     return out
 
 
@@ -68,67 +61,47 @@ def _fmt(name: str, s: dict[str, float]) -> str:
 
 def evaluate(fleet, wh) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Print and return accuracy figures per chemistry."""
-    truth = fleet.vehicle_days.select(
-        "vehicle_id", pl.col("date").cast(pl.Date), "capacity_soh_pct", "energy_soh_pct",
-        "resistance_growth_pct",
-    ).rename({"capacity_soh_pct": "true_soh", "energy_soh_pct": "true_energy", "resistance_growth_pct": "true_growth"})  # fmt: skip
+    from analytics.soh.compare import error_summary, fused_errors, observation_errors
+
     chem = fleet.vehicles.select("vehicle_id", "chemistry")
-    obs = (
-        wh.sql("SELECT * FROM soh_observations")
-        .join(truth, on=["vehicle_id", "date"])
-        .join(chem, on="vehicle_id")
-    )
-    soh = (
-        wh.sql("SELECT * FROM soh")
-        .join(truth, on=["vehicle_id", "date"])
-        .join(chem, on="vehicle_id")
-    )
-    first = soh.group_by("vehicle_id").agg(pl.col("date").min().alias("_d0"))
-    soh = soh.join(first, on="vehicle_id").with_columns(
-        ((pl.col("date") - pl.col("_d0")).dt.total_days() >= 30).alias("after30")
-    )
+    obs = observation_errors(wh.sql("SELECT * FROM soh_observations"), fleet.vehicle_days, chem)
+    all_obs = wh.sql("SELECT * FROM soh_observations").join(chem, on="vehicle_id")
+    soh = fused_errors(wh.sql("SELECT * FROM soh"), fleet.vehicle_days, chem)
     results: dict[str, object] = {}
     for c in [*sorted(set(chem["chemistry"])), "ALL"]:
         o = obs if c == "ALL" else obs.filter(pl.col("chemistry") == c)
         s = soh if c == "ALL" else soh.filter(pl.col("chemistry") == c)
         print(f"\n{c}: {s['vehicle_id'].n_unique()} vehicles, {s.height} vehicle-days")
-        cap = o.filter(pl.col("kept") & (pl.col("quantity") != "resistance_mohm"))
+        cap = o.filter(pl.col("kept"))
         for m in sorted(set(cap["method"])):
-            mo = cap.filter(pl.col("method") == m)
-            err = (mo["soh_pct"] - mo["true_soh"]).to_numpy()
-            inside = np.abs(err) <= Z90 * mo["soh_sigma_pct"].to_numpy()
-            st = _stats(err, inside)
+            st = _stats(error_summary(cap.filter(pl.col("method") == m)))
             results[f"{c}/{m}"] = st
             print(_fmt(m, st))
-        rej = o.filter(~pl.col("kept"))
-        print(f"  rejected observations: {rej.height} of {o.height}")
-        err = (s["soh_pct"] - s["true_soh"]).to_numpy()
-        inside = (
-            (s["soh_low_pct"] <= s["true_soh"]) & (s["true_soh"] <= s["soh_high_pct"])
-        ).to_numpy()
-        st = _stats(err, inside)
+        a = all_obs if c == "ALL" else all_obs.filter(pl.col("chemistry") == c)
+        print(f"  rejected observations: {a.filter(~pl.col('kept')).height} of {a.height}")
+        st = _stats(error_summary(s))
         results[f"{c}/fused"] = st
         print(_fmt("FUSED capacity SoH", st))
-        a30 = s.filter(pl.col("after30"))
-        e30 = np.abs((a30["soh_pct"] - a30["true_soh"]).to_numpy())
-        e30 = e30[np.isfinite(e30)]
-        if e30.size:
+        e30 = s.filter(pl.col("days_in") >= 30)["error_pts"].abs().drop_nans().drop_nulls()
+        if e30.len():
             print(
                 f"  {'fused, after 30 days':<28} max {e30.max():5.2f}  days > 3 points: {int((e30 > 3).sum())}"
             )
             results[f"{c}/fused_after30_max"] = float(e30.max())
-        ee = (s["energy_soh_pct"] - s["true_energy"]).to_numpy()
-        ein = (
-            (s["energy_soh_low_pct"] <= s["true_energy"])
-            & (s["true_energy"] <= s["energy_soh_high_pct"])
-        ).to_numpy()
-        print(_fmt("fused energy SoH", _stats(ee, ein)))
-        ge = (s["resistance_growth_pct"] - s["true_growth"]).to_numpy()
-        gin = (
-            (s["resistance_growth_low_pct"] <= s["true_growth"])
-            & (s["true_growth"] <= s["resistance_growth_high_pct"])
-        ).to_numpy()
-        print(_fmt("resistance growth (pct)", _stats(ge, gin)))
+        energy = s.with_columns(
+            pl.col("true_energy")
+            .is_between(pl.col("energy_soh_low_pct"), pl.col("energy_soh_high_pct"))
+            .alias("inside90")
+        )
+        print(_fmt("fused energy SoH", _stats(error_summary(energy, error="energy_error_pts"))))
+        growth = s.with_columns(
+            pl.col("true_growth")
+            .is_between(pl.col("resistance_growth_low_pct"), pl.col("resistance_growth_high_pct"))
+            .alias("inside90")
+        )
+        print(
+            _fmt("resistance growth (pct)", _stats(error_summary(growth, error="growth_error_pts")))
+        )
     return results
 
 
