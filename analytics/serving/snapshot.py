@@ -129,6 +129,7 @@ def _copy_into(wh: Warehouse, tmp: Path, version: int, created: datetime) -> dic
         counts: dict[str, int] = {}
         for name in _base_tables(wh):
             con.execute(f'CREATE TABLE snap."{name}" AS FROM "{db}".main."{name}"')
+        _freeze_lake_signals(wh)
         con.execute("CREATE VIEW snap.signal_minutes AS " + _sql("signal_minutes.sql"))
         con.execute(_sql("serving_info.sql"))
         con.execute(
@@ -144,6 +145,24 @@ def _copy_into(wh: Warehouse, tmp: Path, version: int, created: datetime) -> dic
     finally:
         con.execute("DETACH snap")
     return counts
+
+
+def _freeze_lake_signals(wh: Warehouse) -> None:
+    """In lake mode, the snapshot's ``signals`` is a view over the lake files current now.
+
+    Lake files are immutable and content-named, so the view keeps showing this version while
+    later ingests commit new files; the snapshot drops the lake setting so that opening it
+    does not re-point ``signals`` at the lake's newest files.
+    """
+    lake = getattr(wh, "lake", None)
+    if lake is None:
+        return
+    from analytics.lake.attach import SETTING, lake_source
+
+    paths = sorted(f.path for f in lake.live_files())
+    wh.con.execute("DROP TABLE snap.signals")
+    wh.con.execute(f"CREATE VIEW snap.signals AS SELECT * FROM {lake_source(paths)}")
+    wh.con.execute("DELETE FROM snap.warehouse_settings WHERE key = ?", [SETTING])
 
 
 def publish_snapshot(wh: Warehouse) -> SnapshotInfo:
