@@ -48,21 +48,25 @@ def insert_signals(
     *,
     dedup: bool,
     identity: bool = False,
+    target: str = "signals",
 ) -> int:
-    """Insert the source's ``ok`` rows; with ``dedup`` keep the first per key, skip stored."""
+    """Insert the source's ``ok`` rows; with ``dedup`` keep the first per key, skip stored.
+
+    ``target`` is the table written (in lake mode a temp table the lake commit reads; stored
+    rows are still read from ``signals``)."""
     cols = source_columns(con, src, params)
     p = dict(params or {}, vid=vehicle_id, sid=source_id)
     res = resolved_sql(src, cols)
     if not dedup and identity:
         got = con.execute(
-            f"INSERT INTO signals (vehicle_id, ts, signal, value, source_id) "
+            f"INSERT INTO {target} (vehicle_id, ts, signal, value, source_id) "
             f"SELECT coalesce(vehicle_id, $vid), ts, signal, value, $sid FROM ({src})",
             {**(params or {}), "vid": vehicle_id, "sid": source_id},
         ).fetchall()[0]
         return int(got[0])
     if not dedup:
         got = con.execute(
-            f"INSERT INTO signals (vehicle_id, ts, signal, value, source_id) "
+            f"INSERT INTO {target} (vehicle_id, ts, signal, value, source_id) "
             f"SELECT vehicle_id, ts, path, value, $sid FROM ({res}) WHERE ok",
             p,
         ).fetchall()[0]
@@ -73,8 +77,8 @@ def insert_signals(
         {k: v for k, v in p.items() if k != "sid"},
     )
     got = con.execute(
-        """
-        INSERT INTO signals (vehicle_id, ts, signal, value, source_id)
+        f"""
+        INSERT INTO {target} (vehicle_id, ts, signal, value, source_id)
         WITH repeated AS (
             SELECT vehicle_id, ts, signal, min(rowid) AS first
             FROM _ingest_ok GROUP BY ALL HAVING count(*) > 1

@@ -43,6 +43,7 @@ from analytics.ingest.commit import (
 )
 from analytics.ingest.direct import DirectSource, NotDirect, insert_direct
 from analytics.ingest.issues import Issue
+from analytics.lake import commit_source, refresh_view
 from analytics.warehouse.db import Warehouse
 
 __all__ = ["IngestResult", "file_sha256", "ingest_file"]
@@ -202,8 +203,10 @@ def _drop_temp(wh: Warehouse) -> None:
         wh.execute(f'DROP {what} IF EXISTS temp."{name}"')
 
 
-def _commit_signals(wh: Warehouse, chunk: SqlChunk, ctx: ReadContext, source_id: int) -> int:
-    """Validate the source in DuckDB, count what is skipped, insert the rest."""
+def _commit_signals(
+    wh: Warehouse, chunk: SqlChunk, ctx: ReadContext, source_id: int, target: str = "signals"
+) -> int:
+    """Validate the source in DuckDB, count what is skipped, insert the rest into ``target``."""
     src, params = chunk.sql, dict(chunk.params)
     stats = analyse_source(
         wh.con,
@@ -225,7 +228,14 @@ def _commit_signals(wh: Warehouse, chunk: SqlChunk, ctx: ReadContext, source_id:
         )
     dedup = bool(stats.duplicates or stats.mixed_names or overlaps_existing(wh.con, stats.bounds))
     written = insert_signals(
-        wh.con, src, params, ctx.vehicle_id, source_id, dedup=dedup, identity=stats.identity
+        wh.con,
+        src,
+        params,
+        ctx.vehicle_id,
+        source_id,
+        dedup=dedup,
+        identity=stats.identity,
+        target=target,
     )
     if dedup:
         per_vehicle = duplicate_counts(wh.con)
@@ -262,6 +272,18 @@ def _commit_signals(wh: Warehouse, chunk: SqlChunk, ctx: ReadContext, source_id:
         ctx.records_skipped += stats.rows - written
     # else its records are frames (raw logs): row-level drops are in ingest_issues only
     return written
+
+
+_LAKE_ROWS = "_ingest_lake_rows"  # dropped with the other _ingest_ temp tables
+
+
+def _lake_rows(wh: Warehouse) -> str:
+    """The temp table that collects a source's new rows in lake mode (docs/lake.md)."""
+    wh.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_LAKE_ROWS} (vehicle_id VARCHAR, ts TIMESTAMPTZ, "
+        "signal VARCHAR, value DOUBLE, source_id BIGINT)"
+    )
+    return _LAKE_ROWS
 
 
 class _Duplicate(Exception):
@@ -401,7 +423,11 @@ def ingest_file(
     try:
         reader = reader or _detect(path, ctx.options)
         fmt_name = source_row["format"] = reader.format
-        direct = _direct_source(reader, path, ctx) if reader.target == "signals" else None
+        direct = (
+            _direct_source(reader, path, ctx)
+            if reader.target == "signals" and wh.lake is None  # lake mode: the exact path
+            else None
+        )
         if direct is not None:
             reserved = int(wh.one("SELECT nextval('sources_seq')")[0])
             dctx = ReadContext(
@@ -468,15 +494,20 @@ def ingest_file(
             source_id = _insert_source(wh, row)
             if reader.target == "vehicles":
                 written = _upsert_vehicles(wh, reader, path, ctx)
-            else:
+            elif wh.lake is None:
                 written = _commit_signals(wh, chunk, ctx, source_id)
+            else:  # lake mode: rows to a temp table, committed to the lake with the manifest
+                written = _commit_signals(wh, chunk, ctx, source_id, _lake_rows(wh))
             status, duration, issues = _finish(wh, source_id, path, ctx, written, started)
+            if wh.lake is not None and reader.target == "signals":
+                commit_source(wh.con, wh.lake, source_id, _LAKE_ROWS)  # then this transaction
     except (AnalyticsError, duckdb.Error) as exc:
         return _record_failure(
             wh, path, sha, fmt_name, ctx, started, started_at, str(exc), options, reserved
         )
     finally:
         _drop_temp(wh)
+        refresh_view(wh)  # lake mode: `signals` reads the new snapshot
     return IngestResult(
         str(path),
         fmt_name,

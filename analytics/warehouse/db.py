@@ -39,6 +39,7 @@ class Warehouse:
         self.con = con
         self.path = path
         self.read_only = read_only
+        self.lake: Any = None  # the attached analytics.lake.Lake in lake mode (docs/lake.md)
 
     def __enter__(self) -> Warehouse:
         return self
@@ -175,4 +176,13 @@ def open_warehouse(
     except BaseException:
         con.close()
         raise
-    return Warehouse(con, target, read_only=read_only)
+    wh = Warehouse(con, target, read_only=read_only)
+    # lake mode: `signals` is read from the configured lake (analytics.lake, docs/lake.md)
+    from analytics.lake.attach import attach
+
+    try:
+        attach(wh)
+    except BaseException:
+        wh.close()
+        raise
+    return wh

@@ -35,6 +35,8 @@ def vehicle_ids(wh: Warehouse, *, table: str = "signals") -> list[str]:
     """Vehicle ids present in ``table`` (``signals`` or ``vehicles``), sorted."""
     if table not in {"signals", "vehicles", "sessions", "soh"}:
         raise ValueError(f"unsupported table {table!r}")
+    if table == "signals" and wh.lake is not None:  # lake mode: from the catalog, no file read
+        return wh.lake.vehicle_ids()
     rows = wh.execute(f"SELECT DISTINCT vehicle_id FROM {table} ORDER BY 1").fetchall()
     return [r[0] for r in rows]
 
@@ -59,8 +61,13 @@ def read_signals(
     if end is not None:
         where.append("ts < $end")
         params["end"] = end
+    source = "signals"
+    if wh.lake is not None:  # lake mode: only this vehicle's files of the current snapshot
+        from analytics.lake.attach import lake_source
+
+        source = lake_source(wh.lake.vehicle_files(vehicle_id))
     sql = (
-        "SELECT ts, signal, value FROM signals WHERE "
+        f"SELECT ts, signal, value FROM {source} WHERE "
         + " AND ".join(where)
         + " ORDER BY ts, signal"
     )

@@ -1,0 +1,169 @@
+"""Lake layout: partition folders, content-derived names, one file per vehicle-day, idempotence."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics.ingest.load import ingest_file
+from analytics.lake import LakeError, configure, open_lake, vehicle_files
+from analytics.warehouse import open_warehouse, read_signals, vehicle_ids
+
+from .helpers import ingest_fleet, long_files
+
+_NAME = re.compile(r"^vehicle_id=([^/]+)/date=(\d{4}-\d{2}-\d{2})/([0-9a-f]{64})\.parquet$")
+
+
+def _disk_files(lake: Path) -> list[str]:
+    return sorted(str(p) for p in (lake / "signals").rglob("*.parquet"))
+
+
+def test_layout_names_and_partitions(fleet_dir, lake_paths):
+    wpath, lpath = lake_paths
+    with open_warehouse(wpath) as wh:
+        configure(wh, lpath)
+        results = ingest_fleet(wh, fleet_dir)
+        live = wh.lake.live_files()
+        written = sum(r.rows_written for r in results[1:])
+        assert sum(f.rows for f in live) == written
+        assert wh.one("SELECT count(*) FROM signals")[0] == written
+    assert sorted(f.path for f in live) == _disk_files(lpath.resolve())
+    parts = [(f.vehicle_id, f.date) for f in live]
+    assert len(parts) == len(set(parts)), "one file per vehicle-day"
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    for f in live:
+        rel = Path(f.path).relative_to(lpath.resolve() / "signals").as_posix()
+        m = _NAME.match(rel)
+        assert m, rel
+        assert (m.group(1), m.group(2)) == (f.vehicle_id, f.date.isoformat())
+        assert m.group(3) == hashlib.sha256(Path(f.path).read_bytes()).hexdigest()
+        vids, days, n, ordered = con.execute(
+            "SELECT list(DISTINCT vehicle_id), list(DISTINCT CAST(timezone('UTC', ts) AS DATE)), "
+            "count(*), bool_and(ts >= prev) FROM (SELECT *, lag(ts, 1, ts) OVER () AS prev "
+            "FROM read_parquet(?, hive_partitioning = false))",
+            [f.path],
+        ).fetchall()[0]
+        assert vids == [f.vehicle_id] and days == [f.date] and n == f.rows and ordered
+
+
+def test_signals_readers_see_the_lake(fleet_dir, lake_paths):
+    """The stage readers (read_signals, vehicle_ids, plain SQL on signals) read the lake, in a
+    read-only open too; a worker reads one vehicle's files without the warehouse."""
+    wpath, lpath = lake_paths
+    with open_warehouse(wpath) as wh:
+        configure(wh, lpath)
+        ingest_fleet(wh, fleet_dir)
+        stored = wh.one(f'SELECT count(*) FROM "{wpath.stem}".main.signals')[0]
+        assert stored == 0  # nothing in the DuckDB file's own table
+    with open_warehouse(wpath, read_only=True) as wh:
+        ids = vehicle_ids(wh)
+        assert ids == sorted(wh.sql("SELECT DISTINCT vehicle_id FROM signals")["vehicle_id"])
+        assert len(ids) == 3
+        vid = ids[1]
+        frame = read_signals(wh, vid)
+        via_view = wh.sql(
+            "SELECT ts, signal, value FROM signals WHERE vehicle_id = $v ORDER BY ts, signal",
+            {"v": vid},
+        )
+        assert frame.equals(via_view) and frame.height > 1000
+        start = frame["ts"][frame.height // 2].astimezone(UTC)
+        part = read_signals(wh, vid, ["Vehicle.Speed"], start=start)
+        assert (
+            part.height and part["ts"].min() >= start and set(part["signal"]) == {"Vehicle.Speed"}
+        )
+    files = vehicle_files(lpath, vid)
+    assert files and all(f"vehicle_id={vid}/" in f for f in files)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    direct = con.sql(
+        "SELECT ts, signal, value FROM read_parquet($f) ORDER BY ts, signal", params={"f": files}
+    ).pl()
+    assert direct.equals(frame)
+
+
+def test_reingest_is_a_noop(fleet_dir, lake_paths):
+    wpath, lpath = lake_paths
+    with open_warehouse(wpath) as wh:
+        configure(wh, lpath)
+        ingest_fleet(wh, fleet_dir)
+        snaps = len(wh.lake.table.metadata.snapshots)
+        before = [f.path for f in wh.lake.live_files()]
+    with open_warehouse(wpath) as wh:  # and after reopening
+        again = [ingest_file(wh, f) for f in long_files(fleet_dir)]
+        assert {r.status for r in again} == {"duplicate"}
+        wh.lake.refresh()
+        assert len(wh.lake.table.metadata.snapshots) == snaps
+        assert [f.path for f in wh.lake.live_files()] == before
+        assert wh.one("SELECT count(*) FROM sources WHERE status <> 'failed'")[0] == 4
+
+
+def test_overlapping_file_replaces_partition_files_without_duplicates(
+    fleet_dir, lake_paths, tmp_path
+):
+    """Rows already stored are kept, new ones join the same vehicle-day file, which replaces
+    the old one in the same commit; (vehicle, ts, signal) stays unique, as in the file path."""
+    wpath, lpath = lake_paths
+    src = long_files(fleet_dir)[0]
+    first, second = tmp_path / "first.parquet", tmp_path / "second.parquet"
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE TABLE t AS SELECT * FROM read_parquet('{src}')")
+    # rows 0..2/3 first; then rows 1/3..end with changed values where they overlap
+    n = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
+    con.execute(f"COPY (SELECT * FROM t ORDER BY ts, signal LIMIT {2 * n // 3}) TO '{first}'")
+    con.execute(
+        f"COPY (SELECT * REPLACE (value * 0.999 AS value) FROM t ORDER BY ts, signal "
+        f"OFFSET {n // 3}) TO '{second}'"
+    )
+    with open_warehouse(wpath) as wh:
+        configure(wh, lpath)
+        a = ingest_file(wh, first)
+        files_a = {f.path for f in wh.lake.live_files()}
+        b = ingest_file(wh, second)
+        files_b = {f.path for f in wh.lake.live_files()}
+        assert a.rows_written == 2 * n // 3
+        assert b.rows_written == n - 2 * n // 3
+        assert wh.one("SELECT count(*) FROM signals")[0] == n
+        assert (
+            wh.one("SELECT count(*) FROM (SELECT DISTINCT vehicle_id, ts, signal FROM signals)")[0]
+            == n
+        )
+        wh.execute(f"CREATE TEMP TABLE original AS SELECT * FROM read_parquet('{src}')")
+        changed = wh.one(
+            "SELECT count(*) FILTER (WHERE s.value <> o.value), count(*) FROM signals s "
+            "JOIN original o USING (vehicle_id, ts, signal) WHERE s.source_id = ?",
+            [a.source_id],
+        )
+        assert changed == (0, a.rows_written)  # stored values not overwritten by the later file
+        replaced = files_a - files_b
+        assert len(replaced) == 1, "only the vehicle-day both files touch is rewritten"
+        manifest = wh.lake.manifests()[-1]
+        assert manifest["files_removed"] == sorted(replaced)
+        assert manifest["sha256"] == b.sha256 and manifest["rows"] == {
+            manifest["vehicle_ids"][0]: b.rows_written
+        }
+        vid = manifest["vehicle_ids"][0]
+    parts = [(f.vehicle_id, f.date) for f in open_lake(lpath).live_files()]
+    assert len(parts) == len(set(parts)) and all(p[0] == vid for p in parts)
+
+
+def test_configure_refuses_what_it_cannot_do(fleet_dir, lake_paths, tmp_path):
+    wpath, lpath = lake_paths
+    plain = tmp_path / "plain.duckdb"
+    with open_warehouse(plain) as wh:
+        ingest_file(wh, long_files(fleet_dir)[0])
+        with pytest.raises(LakeError, match="already holds"):
+            configure(wh, lpath)
+    with open_warehouse(wpath) as wh:
+        configure(wh, lpath)
+        configure(wh, lpath)  # the same folder again is fine
+        with pytest.raises(LakeError, match="already stores its signals"):
+            configure(wh, tmp_path / "other")
+    with pytest.raises(LakeError, match="no lake"):
+        open_lake(tmp_path / "nowhere")
