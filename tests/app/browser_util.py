@@ -1,0 +1,186 @@
+"""Run the Streamlit app in a real server and drive it with headless Chromium.
+
+Shared by the browser test and ``benchmarks/app_render.py``. The browser is Debian's
+``chromium`` package (``scripts/browser.sh`` installs it), launched by Playwright with flags
+that keep it from reaching out to the network: on a closed network its background
+connections would only be refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+CHROMIUM_ENV = "ANALYTICS_CHROMIUM"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Streamlit marks a running script in the status widget and greys out elements it will
+# redraw (data-stale); a page is drawn when neither is present and no spinner turns.
+_BUSY_JS = """() => !document.querySelector(
+    '[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"],'
+  + ' [data-testid="stSpinner"], [data-stale="true"], [data-testid="stSkeleton"]')"""
+
+
+def chromium_path() -> Path | None:
+    """The Chromium binary to use (``$ANALYTICS_CHROMIUM`` or Debian's), or None when absent."""
+    path = Path(os.environ.get(CHROMIUM_ENV) or "/usr/bin/chromium")
+    return path if path.is_file() and os.access(path, os.X_OK) else None
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def app_server(warehouse: Path, log: Path, *, timeout: float = 60.0) -> Iterator[str]:
+    """Start ``streamlit run app.py`` on a free loopback port; yield its base URL.
+
+    The server reads ``warehouse`` read-only; its output goes to ``log``, which the error
+    message points to when the server does not come up.
+    """
+    port = free_port()
+    env = {
+        **os.environ,
+        "ANALYTICS_WAREHOUSE": str(warehouse),
+        "ANALYTICS_REPORT_KEY": os.environ.get(
+            "ANALYTICS_REPORT_KEY", "browser-test-key-0123456789"
+        ),
+        "PYTHONUNBUFFERED": "1",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _wait_healthy(url, proc, log, timeout)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"the app server exited with status {proc.returncode}; see {log}:\n{log.read_text()[-2000:]}"
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(
+        f"the app server did not answer {url}/_stcore/health in {timeout:.0f} s; see {log}"
+    )
+
+
+@contextlib.contextmanager
+def browser_page(*, width: int = 1400, height: int = 1000) -> Iterator[object]:
+    """A fresh Playwright page in headless Chromium; downloads are accepted."""
+    from playwright.sync_api import sync_playwright
+
+    exe = chromium_path()
+    if exe is None:
+        raise RuntimeError(
+            f"no Chromium found; run `bash scripts/browser.sh` or set {CHROMIUM_ENV}"
+        )
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(exe), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(
+                viewport={"width": width, "height": height},
+                accept_downloads=True,
+            )
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            yield page
+            context.close()
+        finally:
+            browser.close()
+
+
+def wait_drawn(page: object, *, timeout_ms: float = 60_000) -> None:
+    """Wait until Streamlit has finished running the script and drawing the page.
+
+    Call it after waiting for an element the page draws: right after navigation the
+    script may not have started. Idle must hold twice, 250 ms apart, as a script run can
+    start a rerun (a page switch, a query parameter set by the script).
+    """
+    for _ in range(2):
+        page.wait_for_function(_BUSY_JS, timeout=timeout_ms, polling=100)  # type: ignore[attr-defined]
+        page.wait_for_timeout(250)  # type: ignore[attr-defined]
+
+
+def metric(page: object, label: str) -> object:
+    """The locator of the ``st.metric`` labelled exactly ``label``."""
+    return page.locator('[data-testid="stMetric"]').filter(  # type: ignore[attr-defined]
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)  # type: ignore[attr-defined]
+    )
+
+
+def screenshot(page: object, path: Path) -> Path:
+    """A screenshot of the whole page, not just the window.
+
+    Streamlit scrolls inside its main container, so Playwright's ``full_page`` sees only
+    the window; the window is made as tall as the content for the shot, then restored.
+    """
+    size = page.viewport_size  # type: ignore[attr-defined]
+    tall = page.evaluate(  # type: ignore[attr-defined]
+        """() => Math.max(...['stMain', 'stAppViewContainer', 'stSidebarContent']
+              .map(id => document.querySelector(`[data-testid="${id}"]`))
+              .filter(Boolean).map(e => e.scrollHeight))"""
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(tall))})  # type: ignore[attr-defined]
+    try:
+        wait_drawn(page)
+        page.wait_for_timeout(300)  # type: ignore[attr-defined]  # charts re-lay out on resize
+        page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    finally:
+        page.set_viewport_size(size)  # type: ignore[attr-defined]
+    return path

@@ -1,0 +1,136 @@
+"""The app in a real browser: a Streamlit server on a loopback port, driven by headless Chromium.
+
+Checks what only a browser shows: the fleet page draws its metrics and a plotly chart, a
+vehicle page opened by its URL shows the vehicle and its SoH, every page draws without an
+exception box, and the finance report's "Download PDF" button delivers a PDF file.
+Screenshots of every page go to ``tests/artifacts/screenshots/`` (git-ignored;
+``$ANALYTICS_SCREENSHOTS`` chooses another folder) so a person can look at what was drawn.
+
+Needs Chromium (``bash scripts/browser.sh`` installs Debian's package, ``scripts/test.sh``
+runs it). Without one the test is skipped, except under ``CI=true`` where it fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+
+from .browser_util import app_server, browser_page, chromium_path, metric, screenshot, wait_drawn
+
+pytestmark = pytest.mark.slow
+
+PAGES = ["fleet", "vehicle", "finance", "insurance", "utility", "charging", "data"]
+TITLES = [p.title() for p in PAGES]
+SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    exe = chromium_path()
+    if exe is None:
+        how = "install it with `bash scripts/browser.sh` (Debian's chromium) or set ANALYTICS_CHROMIUM"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no Chromium for the browser test; {how}")
+        pytest.skip(f"no Chromium for the browser test; {how}")
+    return exe
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, chromium):
+    """A small published warehouse and the app serving it: (base URL, a vehicle id)."""
+    from analytics.reports.synthetic import populate
+    from analytics.serving import publish_snapshot
+    from analytics.warehouse import open_warehouse
+
+    folder = tmp_path_factory.mktemp("browser")
+    path = folder / "warehouse.duckdb"
+    with open_warehouse(path) as wh:
+        ids = populate(wh, vehicles=6, days=200, seed=5, with_signals=True)
+        publish_snapshot(wh)
+    with app_server(path, folder / "server.log") as url:
+        yield url, ids[1]
+
+
+@pytest.fixture(scope="module")
+def shots():
+    folder = Path(os.environ.get("ANALYTICS_SCREENSHOTS") or SHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "failure.png").unlink(missing_ok=True)
+    yield folder
+    print(f"\nbrowser screenshots: {folder}")
+
+
+def _no_failure_shown(page, where: str) -> None:
+    boxes = page.get_by_test_id("stException")
+    assert boxes.count() == 0, f"{where}: exception shown: {boxes.first.inner_text()[:500]}"
+    errors = page.get_by_test_id("stAlertContentError")
+    assert errors.count() == 0, f"{where}: error shown: {errors.first.inner_text()[:500]}"
+
+
+@contextlib.contextmanager
+def _shot_on_failure(page, path: Path):
+    """On a failed check, save what the browser shows and say where."""
+    try:
+        yield
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(path), full_page=True)
+        exc.add_note(f"screenshot of the failure: {path}")
+        raise
+
+
+def test_app_in_a_real_browser(served, shots):
+    url, vid = served
+    with browser_page() as page, _shot_on_failure(page, shots / "failure.png"):
+        # Fleet: the default page, also at /fleet
+        page.goto(f"{url}/")
+        metric(page, "Vehicles").wait_for()
+        wait_drawn(page)
+        screenshot(page, shots / "fleet.png")
+        _no_failure_shown(page, "fleet page")
+        nav = page.locator('[data-testid="stSidebarNavLink"], [data-testid="stTopNavLink"]')
+        titles = {t.strip().split("\n")[-1] for t in nav.all_inner_texts()}  # after the icon
+        assert set(TITLES) <= titles, f"navigation shows {sorted(titles)}"
+        assert metric(page, "Vehicles").get_by_test_id("stMetricValue").inner_text().strip()
+        charts = page.locator('[data-testid="stPlotlyChart"] .main-svg')
+        assert charts.count() >= 1, "fleet page draws no plotly chart"
+        assert charts.first.bounding_box()["height"] > 100
+
+        # Vehicle, chosen by URL
+        page.goto(f"{url}/vehicle?vehicle={vid}")
+        metric(page, "SoH").wait_for()
+        wait_drawn(page)
+        screenshot(page, shots / "vehicle.png")
+        _no_failure_shown(page, "vehicle page")
+        heading = page.locator("h1, h2, h3").filter(has_text=vid)
+        assert heading.count() >= 1, f"no heading names {vid}"
+        soh = metric(page, "SoH").get_by_test_id("stMetricValue").inner_text()
+        assert "%" in soh, soh
+
+        # Finance report: the PDF button delivers a PDF
+        page.goto(f"{url}/finance?vehicle={vid}")
+        button = page.get_by_role("button", name="Download PDF", exact=True)
+        button.wait_for()
+        wait_drawn(page)
+        screenshot(page, shots / "finance.png")
+        _no_failure_shown(page, "finance page")
+        assert page.get_by_role("button", name="Download JSON", exact=True).count() == 1
+        with page.expect_download() as info:
+            button.click()
+        pdf = shots / "finance.pdf"
+        info.value.save_as(pdf)
+        assert info.value.suggested_filename.endswith(".pdf")
+        assert pdf.read_bytes()[:4] == b"%PDF"
+
+        # Every other page draws without an exception
+        for name in PAGES:
+            if name in ("fleet", "vehicle", "finance"):
+                continue
+            page.goto(f"{url}/{name}?vehicle={vid}")
+            page.get_by_test_id("stMain").get_by_test_id("stHeading").first.wait_for()
+            wait_drawn(page)
+            screenshot(page, shots / f"{name}.png")
+            _no_failure_shown(page, f"{name} page")
