@@ -89,7 +89,7 @@ def data_status(wh: Warehouse) -> dict[str, Any]:
         "degradation_features",
         "charging_sessions",
         "charging_profiles",
-        "charging_flexibility_fleet",
+        "charging_flexibility",
         "quality_vehicles",
         "ingest_issues",
     )
@@ -253,11 +253,19 @@ def archetypes(wh: Warehouse) -> pl.DataFrame:
     )
 
 
+_FLEET_HOURS = (
+    "WITH fleet AS (SELECT hour_ts, count(DISTINCT vehicle_id) AS vehicles_plugged_in, "
+    "sum(baseline_kwh) AS baseline_kwh, sum(max_kwh) AS max_kwh, sum(min_kwh) AS min_kwh, "
+    "sum(shiftable_kwh) AS shiftable_kwh FROM charging_flexibility {where} GROUP BY hour_ts) "
+)
+"""The fleet's hourly envelope (what the ``charging_flexibility_fleet`` view defines), summed
+here from ``charging_flexibility`` so the query works where the view is absent."""
+
+
 def flexibility_weeks(wh: Warehouse) -> list[datetime]:
-    """Week starts (UTC Mondays) with fleet flexibility rows, latest first."""
+    """Week starts (UTC Mondays) with flexibility rows, latest first."""
     rows = wh.con.execute(
-        "SELECT DISTINCT date_trunc('week', hour_ts) AS w FROM charging_flexibility_fleet "
-        "ORDER BY w DESC"
+        "SELECT DISTINCT date_trunc('week', hour_ts) AS w FROM charging_flexibility ORDER BY w DESC"
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -266,17 +274,18 @@ def flexibility_envelope(wh: Warehouse, week_start: datetime) -> dict[str, pl.Da
     """The fleet's hourly flexibility envelope for one week (as charged, earliest and latest
     possible charging, vehicles plugged in) and its average day over the last 12 weeks."""
     week = wh.sql(
-        "SELECT hour_ts, vehicles_plugged_in, baseline_kwh, max_kwh, min_kwh, shiftable_kwh "
-        "FROM charging_flexibility_fleet WHERE hour_ts >= $w AND hour_ts < $w + INTERVAL 7 DAY "
-        "ORDER BY hour_ts",
+        _FLEET_HOURS.format(where="WHERE hour_ts >= $w AND hour_ts < $w + INTERVAL 7 DAY")
+        + "SELECT * FROM fleet ORDER BY hour_ts",
         {"w": week_start},
     )
     day = wh.sql(
-        "SELECT hour(hour_ts) AS hour_utc, avg(vehicles_plugged_in) AS vehicles_plugged_in, "
+        _FLEET_HOURS.format(
+            where="WHERE hour_ts >= (SELECT max(hour_ts) FROM charging_flexibility) "
+            "- INTERVAL 84 DAY"
+        )
+        + "SELECT hour(hour_ts) AS hour_utc, avg(vehicles_plugged_in) AS vehicles_plugged_in, "
         "avg(baseline_kwh) AS baseline_kwh, avg(max_kwh) AS max_kwh, avg(min_kwh) AS min_kwh, "
-        "avg(shiftable_kwh) AS shiftable_kwh FROM charging_flexibility_fleet "
-        "WHERE hour_ts >= (SELECT max(hour_ts) FROM charging_flexibility_fleet) - INTERVAL 84 DAY "
-        "GROUP BY 1 ORDER BY 1"
+        "avg(shiftable_kwh) AS shiftable_kwh FROM fleet GROUP BY 1 ORDER BY 1"
     )
     return {"week": week, "day": day}
 

@@ -1,93 +1,185 @@
-"""The Streamlit app on a small generated warehouse: no exceptions, key elements, page switching."""
+"""Every app page through ``streamlit.testing.v1.AppTest``: on a small published warehouse, on
+an empty one, without any, and on a vehicle with almost no data; the vehicle page shows the
+library's SoH; the selected vehicle follows the URL and is shared across pages."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGES = ["Fleet overview", "Vehicle", "Charging and flexibility", "Valuation reports"]
+from .conftest import APP, REPORT_KEY
+
+PAGES = ["fleet", "vehicle", "finance", "insurance", "utility", "charging", "data"]
+TITLES = {
+    "fleet": "Fleet",
+    "vehicle": "Vehicle",
+    "finance": "Finance",
+    "insurance": "Insurance",
+    "utility": "Utility",
+    "charging": "Charging",
+    "data": "Data",
+}
 
 
-@pytest.fixture(scope="module")
-def small_warehouse(tmp_path_factory):
-    from analytics.reports.synthetic import populate
-    from analytics.warehouse import open_warehouse
-
-    path = tmp_path_factory.mktemp("app") / "warehouse.duckdb"
-    with open_warehouse(path) as wh:
-        populate(wh, vehicles=8, days=200, seed=5, with_signals=False)
-    return path
-
-
-def _run(monkeypatch, warehouse, page=None):
+def _open(monkeypatch, warehouse, page: str = "fleet", vehicle: str | None = None) -> AppTest:
+    """Run the app, as a browser would open ``/<page>?vehicle=<vehicle>``."""
     monkeypatch.setenv("ANALYTICS_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv("ANALYTICS_REPORT_KEY", "app-test-key-0123456789")
-    at = AppTest.from_file(APP, default_timeout=60)
+    monkeypatch.setenv("ANALYTICS_REPORT_KEY", REPORT_KEY)
+    at = AppTest.from_file(APP, default_timeout=30)
+    if vehicle is not None:
+        at.query_params["vehicle"] = vehicle
     at.run()
-    if page is not None:
-        at.sidebar.radio(key="page").set_value(page)
-        at.run()
+    if page != "fleet":
+        at.switch_page(f"analytics/app/pages/{page}.py").run()
     return at
 
 
-def test_fleet_overview(monkeypatch, small_warehouse):
-    at = _run(monkeypatch, small_warehouse)
-    assert not at.exception
-    assert at.header[0].value == "Fleet overview"
-    labels = [m.label for m in at.metric]
-    assert "Median SoH" in labels and "Median 90 % interval" in labels
-    assert len(at.get("plotly_chart")) >= 2
-
-
-@pytest.mark.parametrize("page", PAGES[1:])
-def test_page_switching(monkeypatch, small_warehouse, page):
-    at = _run(monkeypatch, small_warehouse, page)
-    assert not at.exception, at.exception
+def _clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    assert (
-        at.header[0].value
-        == {
-            "Vehicle": "Vehicle",
-            "Charging and flexibility": "Charging and flexibility",
-            "Valuation reports": "Valuation reports",
-        }[page]
-    )
 
 
-def test_vehicle_view_shows_interval(monkeypatch, small_warehouse):
-    at = _run(monkeypatch, small_warehouse, "Vehicle")
-    at.selectbox(key="vehicle_pick").set_value("V0002")
-    at.run()
-    assert not at.exception
-    assert any("90 % interval" in c.value for c in at.caption)
+def _metric(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+    found = [m for m in at.metric if m.label == label]
+    assert found, f"no metric {label!r}: {[m.label for m in at.metric]}"
+    return found[0]
 
 
-def test_reports_page_offers_downloads(monkeypatch, small_warehouse):
-    at = _run(monkeypatch, small_warehouse, "Valuation reports")
-    for kind in ("finance", "insurance", "utility"):
-        at.radio(key="report_kind").set_value(kind)
-        at.run()
-        assert not at.exception and not at.error
-        assert any("fingerprint" in c.value for c in at.code)
-    names = {b.proto.label for b in at.get("download_button")}
-    assert names == {"Download JSON", "Download HTML", "Download PDF"}
-
-
-def test_missing_warehouse_is_a_message(monkeypatch, tmp_path):
-    at = _run(monkeypatch, tmp_path / "none.duckdb")
-    assert not at.exception
-    assert "No warehouse" in at.warning[0].value
-
-
-def test_empty_warehouse_is_a_message(monkeypatch, tmp_path):
+def _soh_row(path, vid):  # type: ignore[no-untyped-def]
     from analytics.warehouse import open_warehouse
 
-    path = tmp_path / "empty.duckdb"
-    open_warehouse(path).close()
-    for page in PAGES:
-        at = _run(monkeypatch, path, page)
-        assert not at.exception, page
-        assert at.info, page  # says what to run
+    with open_warehouse(path, read_only=True) as wh:
+        return wh.con.execute(
+            "SELECT soh_pct, soh_low_pct, soh_high_pct FROM soh WHERE vehicle_id = ? "
+            "AND soh_pct IS NOT NULL ORDER BY date DESC LIMIT 1",
+            [vid],
+        ).fetchall()[0]
+
+
+def test_navigation_titles_and_default_page(monkeypatch, app_warehouse):
+    at = _open(monkeypatch, app_warehouse["path"])
+    _clean(at)
+    assert at.header[0].value == "Fleet"
+    assert _metric(at, "Vehicles").value == str(len(app_warehouse["vehicles"]) + 1)
+    assert len(at.get("plotly_chart")) >= 1
+    from analytics.app.pages import PAGES as SPECS
+
+    assert [(p.url_path, p.title) for p in SPECS] == list(TITLES.items())
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_on_published_warehouse(monkeypatch, app_warehouse, page):
+    vid = app_warehouse["vehicles"][0]
+    at = _open(monkeypatch, app_warehouse["path"], page, vid)
+    _clean(at)
+    assert at.header[0].value.startswith(TITLES[page])
+    if page == "vehicle":
+        assert vid in at.header[0].value
+        assert _metric(at, "SoH").value.endswith("%")
+        assert len(at.get("plotly_chart")) >= 3  # SoH, sessions, signals
+    if page in ("finance", "insurance", "utility"):
+        labels = {b.proto.label for b in at.get("download_button")}
+        assert {"Download PDF", "Download JSON"} <= labels
+        assert any("Fingerprint" in c.value for c in at.caption)
+    if page == "charging":
+        assert _metric(at, "kWh shifted")
+    if page == "data":
+        assert _metric(at, "Records skipped").value == "1"
+        assert at.dataframe
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_on_empty_warehouse(monkeypatch, empty_warehouse, page):
+    at = _open(monkeypatch, empty_warehouse, page)
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [m.value for m in (*at.info, *at.warning)]
+    assert any("ingest data first" in t and "analytics run" in t for t in shown), shown
+
+
+@pytest.mark.parametrize("page", ["fleet", "vehicle", "finance", "data"])
+def test_page_without_warehouse(monkeypatch, tmp_path, page):
+    at = _open(monkeypatch, tmp_path / "none.duckdb", page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("ingest data first" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_on_vehicle_with_almost_no_data(monkeypatch, app_warehouse, page):
+    tiny = app_warehouse["tiny"]
+    at = _open(monkeypatch, app_warehouse["path"], page, tiny)
+    _clean(at)
+    if page == "vehicle":
+        assert tiny in at.header[0].value
+        assert _metric(at, "SoH").value == "not available"
+        assert any("No state of health" in i.value for i in at.info)
+    if page in ("finance", "insurance", "utility"):
+        assert any("Evidence is thin" in w.value for w in at.warning)
+
+
+def test_vehicle_soh_equals_the_library(monkeypatch, app_warehouse):
+    """The SoH shown is the library's: the finance report's capacity SoH and the soh table's
+    latest fused row, with the same 90 % interval."""
+    from analytics.reports.build import build_report
+    from analytics.warehouse import open_warehouse
+
+    path = app_warehouse["path"]
+    for vid in app_warehouse["vehicles"][:2]:
+        at = _open(monkeypatch, path, "vehicle", vid)
+        _clean(at)
+        with open_warehouse(path, read_only=True) as wh:
+            lib = build_report(wh, vid, "finance", key=REPORT_KEY.encode())
+        cap = lib["sections"]["state_of_health"]["capacity_soh"]
+        soh, low, high = _soh_row(path, vid)
+        assert cap["value"] == pytest.approx(soh, abs=0.006)
+        assert _metric(at, "SoH").value == f"{cap['value']:.1f} %"
+        assert f"90 % interval {low:.1f} – {high:.1f} %" in [c.value for c in at.caption]
+
+
+def test_selected_vehicle_is_shared_and_follows_the_url(monkeypatch, app_warehouse):
+    first, second = app_warehouse["vehicles"][:2]
+    at = _open(monkeypatch, app_warehouse["path"], "vehicle", second)
+    assert second in at.header[0].value
+    at.selectbox(key="vehicle_pick").set_value(first).run()
+    assert first in at.header[0].value
+    assert at.query_params["vehicle"] == first
+    at.switch_page("analytics/app/pages/finance.py").run()
+    _clean(at)
+    assert at.selectbox(key="vehicle_pick").value == first
+
+
+def test_unknown_vehicle_in_url_is_a_warning(monkeypatch, app_warehouse):
+    at = _open(monkeypatch, app_warehouse["path"], "vehicle", "NO_SUCH_CAR")
+    _clean(at)
+    assert any("NO_SUCH_CAR" in w.value for w in at.warning)
+    assert at.header[0].value.startswith("Vehicle ")
+
+
+def test_report_inputs_reach_the_report(monkeypatch, app_warehouse):
+    """A price typed on the Finance page is the report's price_new_eur parameter, and the
+    rendered PDF comes from the library's renderer."""
+    from analytics.app import reports
+
+    vid = app_warehouse["vehicles"][0]
+    at = _open(monkeypatch, app_warehouse["path"], "finance", vid)
+    at.number_input(key="fin_price").set_value(41000.0).run()
+    _clean(at)
+    params = at.json[0].value
+    assert '"price_new_eur": 41000.0' in params
+    built = reports.build(
+        str(app_warehouse["path"]),
+        ("test",),
+        vid,
+        "finance",
+        '{"price_new_eur": 41000.0}',
+    )
+    assert reports.render(built["report"], "pdf")[:4] == b"%PDF"
+
+
+def test_fleet_filters_narrow_the_table(monkeypatch, app_warehouse):
+    at = _open(monkeypatch, app_warehouse["path"])
+    chem = at.multiselect(key="f_chem").options[0]
+    at.multiselect(key="f_chem").set_value([chem]).run()
+    _clean(at)
+    shown = at.dataframe[0].value
+    assert set(shown["chemistry"]) == {chem}
+    assert _metric(at, "Vehicles").value == str(len(shown))

@@ -7,7 +7,8 @@ import polars as pl
 import streamlit as st
 
 from analytics.app import figures, reports
-from analytics.app.context import PageContext, need, run_page, select_vehicle
+from analytics.app.context import PageContext, guarded, need, run_page, select_vehicle
+from analytics.errors import ChargingError
 
 __all__ = ["render"]
 
@@ -33,7 +34,7 @@ def _archetypes(ctx: PageContext) -> None:
 
 def _flexibility(ctx: PageContext) -> None:
     st.subheader("Flexibility envelope")
-    if not need(ctx, "charging_flexibility_fleet", "analytics charging", "The envelope"):
+    if not need(ctx, "charging_flexibility", "analytics charging", "The envelope"):
         return
     weeks = ctx.read("flexibility_weeks")
     week = st.selectbox(
@@ -72,7 +73,11 @@ def _simulation(ctx: PageContext) -> None:
             return
         ids = (vid,)
     tariff = str(next(p for p in files if p.name == pick))
-    result = ctx.read("managed_charging", tariff, ids, weeks)
+    try:
+        result = ctx.read("managed_charging", tariff, ids, weeks)
+    except ChargingError as exc:
+        st.info(f"Nothing to simulate for {scope} in the last {weeks} weeks: {exc}")
+        return
     s = result["summary"]
     m = st.columns(4)
     m[0].metric("kWh shifted", f"{s['kwh_shifted']:,.1f}", help=f"{s['share_shifted_pct']:.1f} %")
@@ -83,7 +88,9 @@ def _simulation(ctx: PageContext) -> None:
         delta_color="inverse",
     )
     if s.get("cost_saved") is not None:
-        m[2].metric("Cost saved", f"{s['cost_saved']:,.2f} {s.get('currency') or ''}")
+        m[2].metric(
+            "Cost saved", f"{round(s['cost_saved'], 2) + 0.0:,.2f} {s.get('currency') or ''}"
+        )
     if s.get("emissions_saved_kg") is not None:
         m[3].metric("CO2e saved", f"{s['emissions_saved_kg']:,.1f} kg")
     if result["hourly"].height:
@@ -102,10 +109,14 @@ def _body(ctx: PageContext) -> None:
     st.header("Charging")
     if not need(ctx, "charging_sessions", "analytics charging", "The Charging page"):
         return
-    _archetypes(ctx)
-    _flexibility(ctx)
-    _simulation(ctx)
-    _forecast(ctx)
+    for section, name in (
+        (_archetypes, "Archetypes"),
+        (_flexibility, "The flexibility envelope"),
+        (_simulation, "Managed charging"),
+        (_forecast, "The load forecast"),
+    ):
+        with guarded(name):
+            section(ctx)
 
 
 def render() -> None:
