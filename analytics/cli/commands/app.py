@@ -1,4 +1,9 @@
-"""``analytics app``: open the Streamlit app on the warehouse (read-only)."""
+"""``analytics app``: open the Streamlit app on the warehouse's serving snapshot (read-only).
+
+The app reads the newest snapshot that writing commands publish (``analytics publish``), so
+it keeps working while a batch job writes. Without any data it still starts and every page
+says what to run.
+"""
 
 from __future__ import annotations
 
@@ -23,11 +28,19 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from analytics.config import WAREHOUSE_ENV, resolve_warehouse
-    from analytics.errors import ConfigError
-    from analytics.warehouse import open_warehouse
+    from analytics.errors import AnalyticsError, ConfigError
+    from analytics.serving import current_snapshot, open_serving
 
     path = resolve_warehouse(args.warehouse).resolve()
-    open_warehouse(path, read_only=True).close()  # fail early with a clear message
+    try:
+        open_serving(path).close()  # say now what the pages will say
+        info = current_snapshot(path)
+        what = (
+            f"serving snapshot v{info.version}" if info else "the warehouse file (no snapshot yet)"
+        )
+    except AnalyticsError as exc:
+        what = "nothing yet"
+        print(f"note: {exc}")
     app = Path(__file__).resolve().parents[3] / "app.py"
     if not app.exists():
         raise ConfigError(
@@ -47,5 +60,5 @@ def run(args: argparse.Namespace) -> int:
         "--browser.gatherUsageStats",
         "false",
     ]
-    print(f"serving {path} on http://localhost:{args.port} (Ctrl+C to stop)")
+    print(f"serving {path} ({what}) on http://localhost:{args.port} (Ctrl+C to stop)")
     return subprocess.call(cmd, env=env)
