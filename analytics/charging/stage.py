@@ -3,19 +3,21 @@
 Per vehicle: ``charging_sessions`` (plug window, energy, location, session type),
 ``charging_stress`` and ``charging_flexibility``. Over the fleet (all vehicles that have
 charging sessions, so a partial re-run keeps archetypes comparable): ``charging_profiles``,
-``charging_profile_mix`` and the 7-day ``charging_load_forecast``.
+``charging_profile_mix`` and the 7-day ``charging_load_forecast``. The driver reads each
+vehicle's inputs and the fleet's inlet fits; :func:`charging_for_vehicle` runs on the executor.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
 
 from analytics.errors import AnalyticsError, ChargingError
+from analytics.execute import Executor, local_executor
 from analytics.warehouse.db import Warehouse
 
 __all__ = ["run_stage"]
@@ -110,41 +112,91 @@ def _fleet_tables(wh: Warehouse) -> dict[str, Any]:
     return out
 
 
-def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str, Any]:
-    """Build the charging tables for ``vehicles`` (default: all with charge sessions)."""
-    from analytics.catalog import load_catalog
-    from analytics.charging.build import build_charging_sessions, load_vehicle_inputs
+def charging_for_vehicle(inputs: Any, bands: pl.DataFrame) -> tuple[Any, ...]:
+    """One vehicle's charging sessions, stress and flexibility (a pure function; any executor).
+
+    Returns ``(charges read, charging_sessions, charging_stress, charging_flexibility,
+    sessions without energy or power)``.
+    """
+    from analytics.charging.build import build_charging_sessions
     from analytics.charging.flexibility import flexibility_envelope
-    from analytics.charging.inlet import model_inlet_fits
     from analytics.charging.profiles import classify_sessions
     from analytics.charging.stress import stress_indicators
+
+    cs = build_charging_sessions(inputs)
+    if cs.height:
+        cs = classify_sessions(cs)
+    stress = stress_indicators(cs, bands) if cs.height else cs
+    n_skipped = 0
+    if cs.height:
+        env, skipped = flexibility_envelope(cs)
+        n_skipped = skipped.height
+    else:
+        env = pl.DataFrame()
+    return inputs.charges.height, cs, stress, env, n_skipped
+
+
+def _inlet_digest(
+    inlet: dict[tuple[str, str, str], Any], make: str | None, model: str | None
+) -> str:
+    """What of the fleet's inlet fits a vehicle of this make and model can use."""
+    import hashlib
+
+    mine = sorted((k, repr(v)) for k, v in inlet.items() if k[:2] == (make or "", model or ""))
+    return hashlib.md5(repr(mine).encode()).hexdigest()
+
+
+def run_stage(
+    wh: Warehouse,
+    vehicles: Sequence[str] | None = None,
+    *,
+    executor: Executor | None = None,
+    changed: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Build the charging tables for ``vehicles`` (default: all with charge sessions).
+
+    ``changed`` (an incremental run): per-vehicle tables are rebuilt for these vehicles and for
+    any whose car model's fleet inlet fit moved; the fleet tables are always rebuilt.
+    """
+    from analytics.catalog import load_catalog
+    from analytics.charging.build import load_vehicle_inputs
+    from analytics.charging.inlet import model_inlet_fits
+    from analytics.execute.incremental import load_states, save_states
     from analytics.warehouse import record_run, replace_vehicle_rows
 
     started = datetime.now(UTC)
     logging.getLogger("numexpr").setLevel(logging.WARNING)  # import chatter from statsmodels
+    ex = executor or local_executor()
     vids = _charge_vehicles(wh, vehicles)
     soc_path = load_catalog().path("soc_bms_pct")
     n_sessions = n_flex = n_skipped = n_charges = 0
     inlet = model_inlet_fits(wh)
-    for vid in vids:
-        inputs = load_vehicle_inputs(wh, vid, inlet)
-        n_charges += inputs.charges.height
-        cs = build_charging_sessions(inputs)
-        if cs.height:
-            cs = classify_sessions(cs)
+    models = {
+        r[0]: (r[1], r[2])
+        for r in wh.execute("SELECT vehicle_id, make, model FROM vehicles").fetchall()
+    }
+    digests = {v: _inlet_digest(inlet, *models.get(v, (None, None))) for v in vids}
+    if changed is not None:
+        saved = load_states(wh, "charging", vids)
+        todo = set(changed)
+        vids = [v for v in vids if v in todo or (saved.get(v) or {}).get("inlet") != digests[v]]
+
+    def inputs() -> Iterator[tuple[Any, pl.DataFrame]]:
+        for vid in vids:
+            yield load_vehicle_inputs(wh, vid, inlet), _soc_bands(wh, vid, soc_path)
+
+    results = ex.map(charging_for_vehicle, inputs())
+    for vid, (n_read, cs, stress, env, skipped) in zip(vids, results, strict=True):
+        n_charges += n_read
         n_sessions += replace_vehicle_rows(
             wh, "charging_sessions", [vid], _fit(wh, "charging_sessions", cs)
         )
-        stress = stress_indicators(cs, _soc_bands(wh, vid, soc_path)) if cs.height else cs
         replace_vehicle_rows(wh, "charging_stress", [vid], _fit(wh, "charging_stress", stress))
-        if cs.height:
-            env, skipped = flexibility_envelope(cs)
-            n_skipped += skipped.height
-        else:
-            env = pl.DataFrame()
+        n_skipped += skipped
         n_flex += replace_vehicle_rows(
             wh, "charging_flexibility", [vid], _fit(wh, "charging_flexibility", env)
         )
+    save_states(wh, "charging", {v: {"inlet": digests[v]} for v in vids})
     summary: dict[str, Any] = {
         "vehicles": len(vids),
         "charge_sessions_read": n_charges,
@@ -157,7 +209,10 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
         wh,
         "charging",
         started,
-        parameters={"vehicles": list(vehicles) if vehicles else None},
+        parameters={
+            "vehicles": list(vehicles) if vehicles else None,
+            "executor": str(ex),
+        },
         vehicles=len(vids),
         rows_written=n_sessions,
         message=", ".join(f"{k}={v}" for k, v in summary.items()),

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from analytics.errors import ForecastError
+from analytics.execute import Executor
 from analytics.forecast.api import FleetData, ForecastResult, forecast_vehicles, prepare
 from analytics.forecast.scenarios import SCENARIOS, Scenario
 from analytics.warehouse.db import Warehouse
@@ -136,6 +137,18 @@ def run_forecast(
     return summary, res
 
 
-def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str, Any]:
-    """Pipeline entry point: baseline forecasts with the default horizon."""
+def run_stage(
+    wh: Warehouse,
+    vehicles: Sequence[str] | None = None,
+    *,
+    executor: Executor | None = None,
+    changed: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Pipeline entry point: baseline forecasts with the default horizon.
+
+    The ageing model is pooled over the fleet (every vehicle borrows from its cohort), so it
+    runs in the driver and an incremental run (``changed``) refits the whole fleet whenever
+    any vehicle changed; ``executor`` is accepted for a uniform stage interface.
+    """
+    del executor, changed  # the fleet fit and the path simulation run in the driver
     return run_forecast(wh, vehicles)[0]

@@ -1,11 +1,13 @@
 """Ingest many files: expand folders, decode in parallel across cores, commit one by one.
 
-Readers that need no warehouse connection (``worker_safe``: the raw CAN log readers) run in
-worker processes, one file each; the parent commits their results strictly one file per
-transaction, in the order the files were given, through the same loader as a single file
-(hash, duplicate check, range quarantine, all-or-nothing). Other readers (exports that
-stream through DuckDB) run in the parent. Progress shows files and records per second.
-``ANALYTICS_INGEST_WORKERS`` (or ``workers=``) sets the number of processes; 1 disables it.
+Readers that need no warehouse connection (``worker_safe``: the raw CAN log readers) run on
+an executor (:mod:`analytics.execute`), one file each; the parent commits their results
+strictly one file per transaction, in the order the files were given, through the same loader
+as a single file (hash, duplicate check, range quarantine, all-or-nothing). Other readers
+(exports that stream through DuckDB) run in the parent. Progress shows files and records per
+second. Without an executor, a process pool on the usable cores decodes the logs;
+``ANALYTICS_INGEST_WORKERS`` (or ``workers=``) sets its size, 1 disables it. A Dask executor's
+workers must see the files and the system temporary folder (a shared file system).
 
 A folder walk skips what holds no telemetry: hidden files, raw-log manifests (the CAN reader
 consults them) and, in a simulator output folder, its ``manifest.json`` and the truth files
@@ -18,13 +20,12 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing import get_context
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from analytics.errors import AnalyticsError, IngestError
+from analytics.execute import Executor, Task
 from analytics.ingest.base import detect_reader, get_reader
 from analytics.ingest.load import IngestResult, ingest_file
 from analytics.warehouse.db import Warehouse
@@ -129,8 +130,12 @@ def ingest_paths(
     options: dict[str, Any] | None = None,
     show_progress: bool = True,
     workers: int | None = None,
+    executor: Executor | None = None,
 ) -> list[IngestResult]:
-    """Ingest each file; a failed file is reported and the batch goes on."""
+    """Ingest each file; a failed file is reported and the batch goes on.
+
+    ``executor`` decodes raw logs (default: a process pool of ``workers`` processes).
+    """
     from tqdm import tqdm
 
     listed = expand_paths(paths)
@@ -138,19 +143,24 @@ def ingest_paths(
     files = [f for f in listed if f.resolve() not in skip]
     results: list[IngestResult] = []
     n_workers = min(workers or default_workers(), len(files))
-    parallel = [f for f in files if _worker_safe(f, fmt)] if n_workers > 1 else []
+    spread = executor.kind != "local" if executor is not None else n_workers > 1
+    parallel = [f for f in files if _worker_safe(f, fmt)] if spread else []
     tmp_dir = tempfile.mkdtemp(prefix="analytics-ingest-") if len(parallel) > 1 else None
-    pool = None
-    futures: dict[Path, Future] = {}
+    own: Executor | None = None
+    tasks: Iterator[Task] = iter(())
+    in_parallel = set(parallel) if tmp_dir is not None else set()
     try:
         if tmp_dir is not None:
             from analytics.can.prepare import prepare_file
 
-            pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=get_context("spawn"))
-            futures = {
-                f: pool.submit(prepare_file, str(f), fmt, vehicle_id, dict(options or {}), tmp_dir)
-                for f in parallel
-            }
+            if executor is None:
+                from analytics.execute.processes import ProcessExecutor
+
+                executor = own = ProcessExecutor(n_workers)
+            opts = dict(options or {})
+            tasks = executor.stream(
+                prepare_file, ((str(f), fmt, vehicle_id, opts, tmp_dir) for f in parallel)
+            )
         with (
             tqdm(
                 total=len(listed),
@@ -174,9 +184,8 @@ def ingest_paths(
                     results.append(IngestResult(str(f), "", "skipped", message=note))
                     bar.update(1)
                     continue
-                fut = futures.pop(f, None)
-                if fut is not None:
-                    _stage(fut)
+                if f in in_parallel:
+                    _stage(tasks)
                 recs.set_description(f.name)
                 try:
                     results.append(
@@ -188,10 +197,11 @@ def ingest_paths(
                     _unstage(f)  # a duplicate never reads it: do not leave it behind
                 bar.update(1)
     finally:
-        for fut in futures.values():
-            fut.cancel()
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        close = getattr(tasks, "close", None)
+        if close is not None:
+            close()  # cancels what is still in flight
+        if own is not None:
+            own.close()
         if tmp_dir is not None:
             shutil.rmtree(tmp_dir, ignore_errors=True)
     return results
@@ -203,12 +213,12 @@ def _unstage(path: Path) -> None:
     take_prepared(path)
 
 
-def _stage(fut: Future) -> None:
-    """Hand a worker's result to the reader; a crashed worker leaves the file to the parent."""
+def _stage(tasks: Iterator[Task]) -> None:
+    """Hand the next worker result to the reader; a crashed worker leaves the file to the parent."""
     from analytics.can.prepare import stage_prepared
 
     try:
-        prepared = fut.result()
+        prepared = next(tasks).result()
     except Exception:  # the worker process died (e.g. out of memory): parse in the parent
         return
     stage_prepared(prepared)

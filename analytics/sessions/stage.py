@@ -1,14 +1,15 @@
 """The ``sessions`` stage: cut every vehicle's signals into drive / charge / park sessions.
 
-``sessions_for_vehicle`` is a pure function of one vehicle's long signal rows (so a
-distributed engine can run it per vehicle); ``run_stage`` loops the warehouse's vehicles and
-replaces their rows in table ``sessions`` one vehicle at a time, in one transaction each.
+``sessions_for_vehicle`` is a pure function of one vehicle's long signal rows (so any
+executor runs it per vehicle); ``run_stage`` reads each vehicle's signals in the driver, maps
+it over the executor, and replaces the vehicle's rows in table ``sessions`` in vehicle order,
+one transaction each.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from analytics.errors import SessionError
+from analytics.execute import Executor, local_executor
 from analytics.sessions.aggregate import summarize_sessions
 from analytics.sessions.cut import CutConfig, assign_sessions
 from analytics.sessions.frame import clean_clock, wide_frame
@@ -73,8 +75,29 @@ def _drop_clock_jumps(wide: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
     return cleaned, dropped
 
 
-def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str, Any]:
-    """Cut sessions for ``vehicles`` (default: every vehicle with signals) into ``sessions``."""
+def _sessions_or_empty(vehicle_id: str, long: pl.DataFrame) -> pl.DataFrame | None:
+    """Sessions of one vehicle, or None when it has no signals (runs on any executor)."""
+    if long.height == 0:
+        return None
+    return sessions_for_vehicle(vehicle_id, long)
+
+
+def _inputs(wh: Warehouse, ids: Sequence[str]) -> Iterator[tuple[str, pl.DataFrame]]:
+    for vid in ids:
+        yield vid, read_signals(wh, vid)
+
+
+def run_stage(
+    wh: Warehouse,
+    vehicles: Sequence[str] | None = None,
+    *,
+    executor: Executor | None = None,
+    changed: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Cut sessions for ``vehicles`` (default: every vehicle with signals) into ``sessions``.
+
+    ``changed``: re-model only these vehicles (an incremental run); the others keep their rows.
+    """
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     ids = list(vehicles) if vehicles else vehicle_ids(wh, table="signals")
@@ -82,16 +105,17 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
         raise SessionError(
             "no signals in the warehouse; ingest telemetry first (`analytics ingest`)"
         )
+    if changed is not None:
+        ids = [v for v in ids if v in set(changed)]
+    ex = executor or local_executor()
     counts = {"drive": 0, "charge": 0, "park": 0}
     rows = 0
     skipped: list[str] = []
-    for vid in ids:
-        long = read_signals(wh, vid)
-        if long.height == 0:
+    for vid, frame in zip(ids, ex.map(_sessions_or_empty, _inputs(wh, ids)), strict=True):
+        if frame is None:
             skipped.append(vid)
             replace_vehicle_rows(wh, "sessions", [vid], pl.DataFrame())
             continue
-        frame = sessions_for_vehicle(vid, long)
         rows += replace_vehicle_rows(wh, "sessions", [vid], frame)
         for kind, n in frame["kind"].value_counts().iter_rows():
             counts[kind] = counts.get(kind, 0) + n
@@ -102,7 +126,7 @@ def run_stage(wh: Warehouse, vehicles: Sequence[str] | None = None) -> dict[str,
         wh,
         "sessions",
         started,
-        parameters={"vehicles": vehicles},
+        parameters={"vehicles": vehicles, "executor": str(ex)},
         vehicles=len(ids),
         rows_written=rows,
         message=f"{time.perf_counter() - t0:.1f} s",

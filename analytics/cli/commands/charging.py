@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from analytics.execute.options import add_executor_option
+
 __all__ = ["DESCRIPTION", "HELP", "NAME", "ORDER", "add_arguments", "run"]
 
 NAME = "charging"
@@ -33,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="only these vehicles (repeatable; default: all with charge sessions)",
     )
+    add_executor_option(parser)
     parser.add_argument(
         "--tariff", metavar="FILE", help="simulate: ToU tariff (.json) or hourly series (.csv)"
     )
@@ -95,9 +98,10 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "simulate":
         return _simulate(args)
     from analytics.charging.stage import run_stage
+    from analytics.execute.options import executor_from_args
     from analytics.warehouse import open_warehouse
 
-    with open_warehouse(args.warehouse) as wh:
-        summary = run_stage(wh, vehicles=args.vehicle or None)
+    with open_warehouse(args.warehouse) as wh, executor_from_args(args) as ex:
+        summary = run_stage(wh, vehicles=args.vehicle or None, executor=ex)
     print("charging: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
     return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from analytics.execute.options import add_executor_option
+
 NAME = "quality"
 HELP = "data-quality report per vehicle: coverage, gaps, sampling, stuck sensors, clock jumps"
 ORDER = 30
@@ -26,15 +28,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="findings to list per vehicle (default 8)",
     )
+    add_executor_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from analytics.execute.options import executor_from_args
     from analytics.quality import format_report, run_stage
     from analytics.warehouse import open_warehouse
 
     with open_warehouse(args.warehouse, read_only=args.show_only) as wh:
         if not args.show_only:
-            run_stage(wh, vehicles=args.vehicle)
+            with executor_from_args(args) as ex:
+                run_stage(wh, vehicles=args.vehicle, executor=ex)
         where, params = (
             ("WHERE list_contains($ids, vehicle_id)", {"ids": args.vehicle})
             if args.vehicle

@@ -1,8 +1,14 @@
-"""``analytics run``: the whole pipeline (optionally on a freshly generated demo fleet)."""
+"""``analytics run``: the whole pipeline (optionally on a freshly generated demo fleet).
+
+By default only vehicles whose inputs changed since the last run are re-modelled (``--all``
+forces every vehicle); ``--executor`` says where the per-vehicle work runs (docs/scale.md).
+"""
 
 from __future__ import annotations
 
 import argparse
+
+from analytics.execute.options import add_executor_option
 
 NAME = "run"
 HELP = "run every pipeline stage; with --demo, generate and ingest the demo fleet first"
@@ -30,6 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="limit the stages to these vehicles (repeatable)",
     )
+    parser.add_argument(
+        "--all",
+        dest="all_vehicles",
+        action="store_true",
+        help="re-model every vehicle, not only those whose inputs changed since the last run",
+    )
+    add_executor_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,18 +50,26 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from analytics.config import resolve_warehouse
+    from analytics.execute.options import executor_from_args
     from analytics.pipeline import run_stages
     from analytics.warehouse import open_warehouse, summarize
 
     t0 = time.perf_counter()
     path = resolve_warehouse(args.warehouse)
-    with open_warehouse(path) as wh:
+    with open_warehouse(path) as wh, executor_from_args(args) as ex:
         if args.demo:
             from analytics.demo import generate_demo, ingest_demo
 
             out = generate_demo(Path(args.demo_dir))
             ingest_demo(wh, out)
-        run_stages(wh, only=args.only or None, vehicles=args.vehicle or None)
+        print(f"[run] executor: {ex}")
+        run_stages(
+            wh,
+            only=args.only or None,
+            vehicles=args.vehicle or None,
+            executor=ex,
+            incremental=not args.all_vehicles,
+        )
         print()
         for line in summarize(wh).lines():
             print(line)

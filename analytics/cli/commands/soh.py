@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from analytics.execute.options import add_executor_option
+
 NAME = "soh"
 HELP = "estimate state of health (tables soh, soh_observations); run `analytics sessions` first"
 ORDER = 50
@@ -18,13 +20,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only these vehicles (repeatable; default: all with sessions)",
     )
 
+    add_executor_option(parser)
+
 
 def run(args: argparse.Namespace) -> int:
+    from analytics.execute.options import executor_from_args
     from analytics.soh.stage import run_stage
     from analytics.warehouse import open_warehouse
 
-    with open_warehouse(args.warehouse) as wh:
-        summary = run_stage(wh, vehicles=args.vehicle or None)
+    with open_warehouse(args.warehouse) as wh, executor_from_args(args) as ex:
+        summary = run_stage(wh, vehicles=args.vehicle or None, executor=ex)
         latest = wh.sql(
             "SELECT vehicle_id, date, soh_pct, soh_low_pct, soh_high_pct, energy_soh_pct, "
             "resistance_growth_pct, reference, n_observations_total FROM soh "
