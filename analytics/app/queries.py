@@ -213,7 +213,7 @@ def vehicle_signals(wh: Warehouse, vehicle_id: str) -> pl.DataFrame:
         return got
     return wh.sql(
         "SELECT signal, min(minute) AS first_ts, max(minute) + INTERVAL 1 MINUTE AS last_ts, "
-        "sum(n) AS n_rows FROM signal_minutes WHERE vehicle_id = $v GROUP BY signal ORDER BY signal",
+        "CAST(sum(n) AS BIGINT) AS n_rows FROM signal_minutes WHERE vehicle_id = $v GROUP BY signal ORDER BY signal",
         {"v": vehicle_id},
     )
 

@@ -3,7 +3,7 @@
 -- 1 Hz data comes back as at most a few thousand points per signal.
 SELECT signal,
        time_bucket(to_minutes(CAST($bucket_min AS BIGINT)), minute) AS ts,
-       sum(n) AS n,
+       CAST(sum(n) AS BIGINT) AS n,
        sum(mean * n) / sum(n) AS mean,
        min(min) AS min,
        max(max) AS max

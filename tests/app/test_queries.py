@@ -1,0 +1,106 @@
+"""The app's queries agree with the library and the raw data, and the app follows newly
+published snapshots while a writer holds the warehouse."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.app import queries
+
+from .conftest import APP, REPORT_KEY
+
+SOC = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
+
+
+@pytest.fixture
+def serving(app_warehouse):
+    from analytics.serving import open_serving
+
+    wh = open_serving(app_warehouse["path"])
+    yield wh
+    wh.close()
+
+
+def test_serving_is_the_published_snapshot(serving):
+    assert queries.data_status(serving)["serving_version"] >= 1
+
+
+def test_cohort_bands_in_sql_equal_the_library_curves(serving):
+    from analytics.forecast.curves import cohort_curves, load_vehicle_curves
+
+    lib = cohort_curves(load_vehicle_curves(serving), "age", by="cohort", min_vehicles=1)
+    sql = queries.cohort_bands(serving, "cohort", min_vehicles=1)
+    assert sql.height == lib.height > 0
+    a = lib.sort("cohort", "x").select("x", "p10", "p50", "p90").to_numpy()
+    b = sql.sort("grp", "x").select("x", "p10", "p50", "p90").to_numpy()
+    assert a == pytest.approx(b, abs=1e-9)
+    assert sql.sort("grp", "x")["grp"].to_list() == lib.sort("cohort", "x")["cohort"].to_list()
+
+
+def test_cohort_bands_restricted_to_vehicles(serving, app_warehouse):
+    one = app_warehouse["vehicles"][:1]
+    bands = queries.cohort_bands(serving, "chemistry", one, min_vehicles=1)
+    assert bands.height and (bands["n_vehicles"] == 1).all()
+    assert queries.cohort_bands(serving, "chemistry", [], min_vehicles=1).height == 0
+
+
+def test_fleet_rows_hold_the_latest_fused_soh(serving, app_warehouse):
+    fleet = queries.fleet_vehicles(serving)
+    soh = serving.sql("SELECT vehicle_id, date, soh_pct FROM soh WHERE soh_pct IS NOT NULL")
+    latest = soh.sort("date").group_by("vehicle_id").last()
+    got = fleet.join(latest, on="vehicle_id", suffix="_lib")
+    assert got.height == len(app_warehouse["vehicles"])
+    assert (got["soh_pct"] - got["soh_pct_lib"]).abs().max() == 0
+    assert app_warehouse["tiny"] in fleet["vehicle_id"].to_list()  # listed, without SoH
+    assert fleet.filter(pl.col("vehicle_id") == app_warehouse["tiny"])["soh_pct"][0] is None
+
+
+def test_signal_series_is_downsampled_without_losing_the_envelope(serving, app_warehouse):
+    """The whole span of one signal comes back as at most MAX_POINTS buckets whose counts,
+    weighted mean, min and max are those of the raw samples."""
+    from analytics.warehouse import open_warehouse
+
+    vid = app_warehouse["vehicles"][0]
+    span = queries.vehicle_signals(serving, vid).filter(pl.col("signal") == SOC)
+    start, end = span["first_ts"][0], span["last_ts"][0] + timedelta(minutes=1)
+    got = queries.signal_series(serving, vid, [SOC], start, end)
+    assert 100 < got.height <= queries.MAX_POINTS
+    with open_warehouse(app_warehouse["path"], read_only=True) as wh:
+        n, mean, lo, hi = wh.one(
+            "SELECT count(*), avg(value), min(value), max(value) FROM signals "
+            "WHERE vehicle_id = ? AND signal = ?",
+            [vid, SOC],
+        )
+    assert int(got["n"].sum()) == n
+    assert float((got["mean"] * got["n"]).sum() / got["n"].sum()) == pytest.approx(mean, rel=1e-9)
+    assert got["min"].min() == pytest.approx(lo) and got["max"].max() == pytest.approx(hi)
+
+
+def test_app_follows_new_snapshots_while_a_writer_holds_the_warehouse(
+    monkeypatch, app_warehouse, tmp_path
+):
+    from analytics.serving import publish_snapshot
+    from analytics.warehouse import open_warehouse
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(app_warehouse["path"], path)
+    with open_warehouse(path) as wh:
+        publish_snapshot(wh)
+    monkeypatch.setenv("ANALYTICS_WAREHOUSE", str(path))
+    monkeypatch.setenv("ANALYTICS_REPORT_KEY", REPORT_KEY)
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    before = int(next(m for m in at.metric if m.label == "Vehicles").value)
+    with open_warehouse(path) as wh:  # the writer holds the file from here on
+        wh.execute("INSERT INTO vehicles (vehicle_id, make, model) VALUES ('NEW01', 'Volta', 'X')")
+        at.run()
+        assert not at.exception and not at.error
+        assert next(m for m in at.metric if m.label == "Vehicles").value == str(before)
+        publish_snapshot(wh)
+        at.run()
+        assert not at.exception and not at.error
+        assert next(m for m in at.metric if m.label == "Vehicles").value == str(before + 1)
