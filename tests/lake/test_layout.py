@@ -167,3 +167,29 @@ def test_configure_refuses_what_it_cannot_do(fleet_dir, lake_paths, tmp_path):
             configure(wh, tmp_path / "other")
     with pytest.raises(LakeError, match="no lake"):
         open_lake(tmp_path / "nowhere")
+
+
+def test_vehicle_ids_that_need_escaping(lake_paths, tmp_path):
+    """An id with a slash, space and non-ASCII letter gets its own percent-encoded folder and
+    reads back exactly, alone, through the view and through read_signals."""
+    wpath, lpath = lake_paths
+    odd, plain = "fleet A/7 ü%", "B-1"
+    csv = tmp_path / "odd.csv"
+    csv.write_text(
+        "vehicle_id,ts,signal,value\n"
+        + "".join(
+            f"{vid},2024-03-0{d}T10:00:0{s}Z,Vehicle.Speed,{d * 10 + s}\n"
+            for vid in (odd, plain)
+            for d in (1, 2)
+            for s in range(3)
+        ),
+        encoding="utf-8",
+    )
+    with open_warehouse(wpath) as wh:
+        configure(wh, lpath)
+        assert ingest_file(wh, csv).status == "ok"
+        assert vehicle_ids(wh) == sorted([odd, plain])
+        assert read_signals(wh, odd)["value"].to_list() == [10, 11, 12, 20, 21, 22]
+        assert wh.one("SELECT count(*) FROM signals WHERE vehicle_id = ?", [odd])[0] == 6
+        dirs = {Path(f.path).parent.parent.name for f in wh.lake.live_files()}
+        assert dirs == {"vehicle_id=fleet%20A%2F7%20%C3%BC%25", "vehicle_id=B-1"}

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+
+from analytics.execute.options import add_executor_option
 
 NAME = "ingest"
 HELP = "ingest telemetry files (CAN logs with DBCs, decoded exports, vehicle metadata)"
@@ -31,14 +34,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--column-map", metavar="FILE", help="map wide-export columns to catalog signals"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_executor_option(parser)
+    parser.add_argument(
+        "--lake",
+        metavar="DIR",
+        default=os.environ.get("ANALYTICS_LAKE") or None,
+        help="store signals in the Parquet/Iceberg lake DIR, remembered by the warehouse "
+        "(default: $ANALYTICS_LAKE; docs/lake.md)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from analytics.execute.options import executor_from_args
     from analytics.ingest import ingest_paths
     from analytics.warehouse import open_warehouse
 
     options = {"dbc": args.dbc, "signal_map": args.signal_map, "column_map": args.column_map}
-    with open_warehouse(args.warehouse) as wh:
+    # without --executor / $ANALYTICS_EXECUTOR, raw logs are decoded on every core as before
+    with open_warehouse(args.warehouse) as wh, executor_from_args(args, default=None) as ex:
+        if args.lake:
+            from analytics.lake import configure
+
+            configure(wh, args.lake)
         results = ingest_paths(
             wh,
             args.paths,
@@ -46,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
             vehicle_id=args.vehicle,
             options=options,
             show_progress=not args.quiet,
+            executor=ex,
         )
     failed = 0
     for r in results:
