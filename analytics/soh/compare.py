@@ -10,10 +10,12 @@ breaks. Errors are estimate minus truth, in SoH points.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import polars as pl
 
 __all__ = [
+    "OBSERVED_DAYS",
     "SOC_BANDS_PCT",
     "SWING_BANDS_PCT",
     "TEMP_BANDS_C",
@@ -28,6 +30,7 @@ Z90 = 1.6449
 TEMP_BANDS_C = (0.0, 5.0, 15.0, 25.0, 35.0, 45.0)
 SOC_BANDS_PCT = (20.0, 40.0, 60.0, 80.0)
 SWING_BANDS_PCT = (20.0, 40.0, 60.0, 80.0)
+OBSERVED_DAYS = (30.0, 90.0, 180.0, 365.0)
 
 _TRUTH_COLS = {
     "capacity_soh_pct": "true_soh",
@@ -49,14 +52,15 @@ def _truth(vehicle_days: pl.DataFrame, vehicles: pl.DataFrame | None) -> pl.Data
 
 
 def _band(col: pl.Expr, edges: Sequence[float], unit: str) -> pl.Expr:
-    """Readable interval labels (``'15-25 °C'``, ``'< 0 °C'``), null where ``col`` is null."""
-    lo = [None, *edges]
-    hi = [*edges, None]
-    labels = [
-        f"< {h:g}{unit}" if a is None else f">= {a:g}{unit}" if h is None else f"{a:g}-{h:g}{unit}"
-        for a, h in zip(lo, hi, strict=True)
-    ]
-    return col.cut(list(edges), labels=labels, left_closed=True).cast(pl.String)
+    """Readable interval labels (``'15-25 °C'``, ``'< 0 °C'``) as an ordered ``Enum`` (so tables
+    sort from low to high), null where ``col`` is null."""
+    labels = [f"< {edges[0]:g}{unit}"]
+    labels += [f"{a:g}-{b:g}{unit}" for a, b in pairwise(edges)]
+    labels.append(f">= {edges[-1]:g}{unit}")
+    expr = pl.when(col < edges[0]).then(pl.lit(labels[0]))
+    for edge, label in zip(edges[1:], labels[1:-1], strict=True):
+        expr = expr.when(col < edge).then(pl.lit(label))
+    return expr.when(col.is_not_null()).then(pl.lit(labels[-1])).cast(pl.Enum(labels))
 
 
 def observation_errors(
@@ -102,8 +106,8 @@ def fused_errors(
     """The fused daily ``soh`` rows joined to the truth of their day.
 
     Adds ``error_pts`` and ``inside90`` for the capacity SoH, ``energy_error_pts`` and
-    ``growth_error_pts`` where the truth has them, and ``days_in`` (days since the vehicle's
-    first SoH row: estimates settle after the first weeks).
+    ``growth_error_pts`` where the truth has them, ``days_in`` (days since the vehicle's
+    first SoH row: estimates settle after the first weeks) and its band ``observed_for``.
     """
     s = soh.with_columns(pl.col("date").cast(pl.Date)).join(
         _truth(vehicle_days, vehicles), on=["vehicle_id", "date"], how="inner"
@@ -122,7 +126,7 @@ def fused_errors(
         .alias("inside90"),
         (pl.col("date") - pl.col("date").min().over("vehicle_id")).dt.total_days().alias("days_in"),
         *extra,
-    )
+    ).with_columns(_band(pl.col("days_in"), OBSERVED_DAYS, " d").alias("observed_for"))
 
 
 def error_summary(
