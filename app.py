@@ -13,11 +13,15 @@ from analytics.app.context import sidebar_status
 from analytics.app.pages import PAGES
 
 st.set_page_config(page_title="EV battery analytics", layout="wide")
-navigation = st.navigation(
-    [
-        st.Page(str(p.script), title=p.title, url_path=p.url_path, icon=p.icon, default=i == 0)
-        for i, p in enumerate(PAGES)
-    ]
-)
+pages = [st.Page(str(p.script), title=p.title, url_path=p.url_path, icon=p.icon) for p in PAGES]
+
+
+def _home() -> None:
+    """The app root opens the first page (Fleet) under its own URL, keeping ?vehicle=."""
+    st.switch_page(pages[0], query_params=st.query_params.to_dict())
+
+
+home = st.Page(_home, title=PAGES[0].title, url_path="home", default=True, visibility="hidden")
+navigation = st.navigation([home, *pages])
 sidebar_status()
 navigation.run()

@@ -4,6 +4,7 @@ returns. Nothing is read or computed here beyond arranging points for drawing.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import polars as pl
@@ -23,6 +24,7 @@ __all__ = [
 ]
 
 _BLUE, _ORANGE, _GREY = "#1f5fa8", "#d9822b", "#888888"
+_SOH_AXIS = (40.0, 130.0)  # observations outside this range are not drawn
 _PALETTE = ("#1f5fa8", "#d9822b", "#2a9d58", "#b23a48", "#7b5ea7", "#3a8fb7", "#8c6d31")
 
 
@@ -143,8 +145,13 @@ def vehicle_soh(
             x=d, y=s["soh_pct"].to_list(), mode="lines", line={"color": _BLUE}, name="fused SoH"
         )
     if obs.height:
+        # capacity and energy estimates only (a resistance estimate is not a SoH); rejected
+        # ones far off the scale are left out so they do not squash the axis
+        obs = obs.filter(
+            (pl.col("method") != "resistance") & pl.col("soh_pct").is_between(*_SOH_AXIS)
+        )
         for kept, sym, name in ((True, "circle", "observations"), (False, "x", "rejected")):
-            o = obs.filter(pl.col("kept") == kept).filter(pl.col("soh_pct").is_not_null())
+            o = obs.filter(pl.col("kept") == kept)
             if o.height:
                 fig.add_trace(
                     go.Scattergl(
@@ -196,6 +203,9 @@ def vehicle_soh(
                     else [0],
                 },
             )
+    if s.height and forecast.height:  # history plus three years of forecast; zoom out for more
+        end = min(forecast["date"].max(), s["date"].max() + timedelta(days=3 * 365))
+        fig.update_xaxes(range=[s["date"].min(), end])
     return _layout(fig, "State of health", "SoH (%)", height=420)
 
 
