@@ -80,7 +80,9 @@ def commit_source(con: Any, lake: Lake, source_id: int, rows_table: str) -> Lake
         manifest["files_removed"] = [f.path for f in removed]
         props = {MANIFEST_KEY: json.dumps(manifest, sort_keys=True)}
         tx = lake.table.transaction()
-        with tx.update_snapshot(snapshot_properties=props).overwrite() as op:
+        update = tx.update_snapshot(snapshot_properties=props)
+        # additions only: a merging append keeps the manifest count bounded as commits pile up
+        with update.overwrite() if removed else update.merge_append() as op:
             for f in removed:
                 op.delete_data_file(f.data_file)
             for path in added:

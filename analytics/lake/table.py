@@ -146,6 +146,7 @@ def open_lake(root: str | Path, *, create: bool = False) -> Lake:
                 location=f"file://{root}/signals",
                 properties={
                     "format-version": "2",
+                    "commit.manifest-merge.enabled": "true",  # few manifests to read per scan
                     # partition values come from file statistics: keep the ids whole
                     "write.metadata.metrics.column.vehicle_id": "full",
                     "schema.name-mapping.default": schema.name_mapping.model_dump_json(),

@@ -101,6 +101,12 @@ def test_reingest_is_a_noop(fleet_dir, lake_paths):
         assert len(wh.lake.table.metadata.snapshots) == snaps
         assert [f.path for f in wh.lake.live_files()] == before
         assert wh.one("SELECT count(*) FROM sources WHERE status <> 'failed'")[0] == 4
+        # the same rows in other bytes: a new source that adds nothing and changes no file
+        same = ingest_file(wh, sorted((fleet_dir / "exports" / "long_csv").glob("*.csv"))[0])
+        assert same.status == "ok" and same.rows_written == 0
+        assert len(wh.lake.table.metadata.snapshots) == snaps + 1
+        assert [f.path for f in wh.lake.live_files()] == before
+        assert wh.lake.manifests()[-1]["sha256"] == same.sha256
 
 
 def test_overlapping_file_replaces_partition_files_without_duplicates(
