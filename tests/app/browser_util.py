@@ -53,8 +53,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(warehouse: Path, log: Path, *, timeout: float = 60.0) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free loopback port; yield its base URL.
+def app_server(
+    warehouse: Path, log: Path, *, script: Path = APP, timeout: float = 60.0
+) -> Iterator[str]:
+    """Start ``streamlit run app.py`` (or ``script``) on a free loopback port; yield its URL.
 
     The server reads ``warehouse`` read-only; its output goes to ``log``, which the error
     message points to when the server does not come up.
@@ -73,7 +75,7 @@ def app_server(warehouse: Path, log: Path, *, timeout: float = 60.0) -> Iterator
         "-m",
         "streamlit",
         "run",
-        str(APP),
+        str(script),
         "--server.headless",
         "true",
         "--server.port",

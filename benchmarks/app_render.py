@@ -1,0 +1,314 @@
+"""Time to first render of the app's Fleet and Vehicle pages on a 1,000-vehicle warehouse.
+
+The warehouse holds derived tables generated directly (``analytics.reports.synthetic``:
+sessions, SoH series and observations, forecasts, milestones, charging tables and 3-hourly
+cell-voltage and odometer signals; default 1,000 vehicles x 365 days), and a serving snapshot
+is published from it, as every writing command does. Simulating and processing raw telemetry
+for 1,000 vehicles would take far longer than the thing measured.
+
+Measured, per page (Fleet at ``/fleet``, Vehicle at ``/vehicle?vehicle=<id>``):
+
+* browser, cold start — a fresh ``streamlit run`` server and a fresh headless Chromium
+  context, time from navigation to the page's metric ("Vehicles" / "SoH") being visible, and
+  to the page being settled (script finished, nothing stale, no spinner). Includes the
+  server's first imports, empty caches and loading the frontend;
+* browser, warm — the same server with the data cached: the URL loaded again (a new
+  session), and the page reached from the other one through the navigation (a rerun in the
+  same session, as a user moves between pages);
+* AppTest — the page script's run time in-process, without a frontend: cold (cache
+  cleared) and warm (a new session on the cached data), with the time of every query the
+  cold run made.
+
+Baselines in the same run: the page's queries run directly on the snapshot (one connection
+each, as the app's cache does; no Streamlit), and a one-metric Streamlit script in the
+browser, the floor the framework itself sets.
+
+Targets: cold under 2 s and warm under 0.5 s per page, judged on the browser medians to the
+metric being visible (warm: both the reload and the page switch). Needs Chromium for the browser rows (``bash scripts/browser.sh``).
+
+    .venv/bin/python benchmarks/app_render.py [--vehicles 1000] [--days 365] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib.util
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+KEY = "benchmark-key-0123456789"
+TARGET_COLD, TARGET_WARM = 2.0, 0.5
+
+
+def _browser_util() -> Any:
+    """The browser test's server and browser helpers (tests/app/browser_util.py)."""
+    spec = importlib.util.spec_from_file_location(
+        "browser_util", ROOT / "tests" / "app" / "browser_util.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _build(path: Path, vehicles: int, days: int) -> tuple[float, float, int]:
+    from analytics.reports.synthetic import populate
+    from analytics.serving import publish_snapshot
+    from analytics.warehouse import open_warehouse
+
+    t0 = time.perf_counter()
+    with open_warehouse(path) as wh:
+        populate(wh, vehicles=vehicles, days=days, seed=11)
+        wh.con.execute("CHECKPOINT")
+        t1 = time.perf_counter()
+        info = publish_snapshot(wh)
+    return t1 - t0, time.perf_counter() - t1, info.path.stat().st_size
+
+
+# --- AppTest: script run time and the queries it makes ---------------------------------
+
+
+def _record_queries(log: list[tuple[str, tuple[Any, ...], float]]) -> None:
+    """Time every public function of analytics.app.queries as the app calls it."""
+    from analytics.app import queries
+
+    for name in queries.__all__:
+        fn = getattr(queries, name)
+        if not callable(fn) or getattr(fn, "__module__", "") != queries.__name__:
+            continue
+
+        def timed(*args: Any, _fn: Callable[..., Any] = fn, _name: str = name, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return _fn(*args, **kw)
+            finally:
+                log.append((_name, args[1:], time.perf_counter() - t0))
+
+        setattr(queries, name, functools.wraps(fn)(timed))
+
+
+def _apptest(vid: str, repeat: int) -> dict[str, Any]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    log: list[tuple[str, tuple[Any, ...], float]] = []
+    _record_queries(log)
+    out: dict[str, Any] = {"times": {}, "queries": {}}
+
+    def run(at: AppTest) -> float:
+        t0 = time.perf_counter()
+        at.run()
+        dt = time.perf_counter() - t0
+        if at.exception:
+            raise RuntimeError(f"the app raised: {at.exception[0].message}")
+        return dt
+
+    def add(page: str, kind: str, t: float) -> None:
+        out["times"].setdefault((page, kind), []).append(t)
+
+    # warm-up on a cleared cache: imports and first plans are not part of a page's render
+    st.cache_data.clear()
+    run(AppTest.from_file(str(APP), default_timeout=300))
+    for _ in range(repeat):
+        st.cache_data.clear()
+        log.clear()
+        at = AppTest.from_file(str(APP), default_timeout=300)
+        add("Fleet", "cold", run(at))
+        out["queries"]["Fleet"] = list(log)
+        add("Fleet", "warm", run(AppTest.from_file(str(APP), default_timeout=300)))
+        st.cache_data.clear()
+        log.clear()
+        at.query_params["vehicle"] = vid
+        at.switch_page("analytics/app/pages/vehicle.py")
+        add("Vehicle", "cold", run(at))
+        out["queries"]["Vehicle"] = list(log)
+        labels = [m.label for m in at.metric]
+        if "SoH" not in labels:
+            raise RuntimeError(f"the Vehicle page shows no SoH metric (metrics: {labels})")
+        warm = AppTest.from_file(str(APP), default_timeout=300)
+        warm.run()
+        warm.query_params["vehicle"] = vid
+        warm.switch_page("analytics/app/pages/vehicle.py")
+        add("Vehicle", "warm", run(warm))
+    return out
+
+
+def _queries_alone(path: Path, calls: list[tuple[str, tuple[Any, ...], float]]) -> float:
+    """The page's queries run directly, each on its own snapshot connection."""
+    from analytics.app import queries
+    from analytics.serving import open_serving
+
+    t0 = time.perf_counter()
+    for name, args, _ in calls:
+        fn = getattr(queries, name)
+        fn = getattr(fn, "__wrapped__", fn)
+        with open_serving(path) as wh:
+            fn(wh, *args)
+    return time.perf_counter() - t0
+
+
+# --- the real browser ------------------------------------------------------------------
+
+
+def _until(page: Any, locator: Any, t0: float, bu: Any) -> tuple[float, float]:
+    locator.wait_for(timeout=120_000)
+    shown = time.perf_counter() - t0
+    page.wait_for_function(bu._BUSY_JS, timeout=120_000, polling=20)
+    return shown, time.perf_counter() - t0
+
+
+def _nav_link(page: Any, url_path: str) -> Any:
+    """The navigation link to a page, found by its URL path (its text starts with an icon)."""
+    target = url_path.split("?")[0]
+    return page.locator(
+        f'[data-testid="stSidebarNavLink"][href$="{target}"], '
+        f'[data-testid="stTopNavLink"][href$="{target}"]'
+    )
+
+
+def _browser(
+    bu: Any,
+    warehouse: Path,
+    script: Path,
+    pages: dict[str, tuple[str, str]],
+    repeat: int,
+    tmp: Path,
+) -> dict[tuple[str, str], list[tuple[float, float]]]:
+    """Per (page, cold|reload|switch): (metric visible s, settled s) for each repeat.
+
+    cold: the first page a fresh server serves to a fresh browser; reload: the same URL
+    loaded again (a new session on cached data); switch: reached from another page through
+    the navigation, as a user moves between pages (only for apps with navigation).
+    """
+    out: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for name, (url_path, label) in pages.items():
+        others = [p for p in pages if p != name]
+        for i in range(repeat):
+            log = tmp / f"server-{name}-{i}.log"
+            with bu.app_server(warehouse, log, script=script) as url, bu.browser_page() as page:
+                for kind in ("cold", "reload", "reload", "reload"):
+                    page.goto("about:blank")
+                    t0 = time.perf_counter()
+                    page.goto(url + url_path)
+                    out.setdefault((name, kind), []).append(
+                        _until(page, bu.metric(page, label), t0, bu)
+                    )
+                for other in others * 3:
+                    _nav_link(page, pages[other][0]).click()
+                    _until(page, bu.metric(page, pages[other][1]), time.perf_counter(), bu)
+                    t0 = time.perf_counter()
+                    _nav_link(page, url_path).click()
+                    out.setdefault((name, "switch"), []).append(
+                        _until(page, bu.metric(page, label), t0, bu)
+                    )
+    return out
+
+
+def _blank_script(folder: Path) -> Path:
+    script = folder / "blank_app.py"
+    script.write_text('import streamlit as st\n\nst.metric("Vehicles", 1000)\n')
+    return script
+
+
+# --- report ---------------------------------------------------------------------------
+
+
+def _row(page: str, what: str, times: list[float], target: float | None) -> str:
+    med, lo, hi = statistics.median(times), min(times), max(times)
+    verdict = "" if target is None else ("met" if med < target else "MISSED")
+    tgt = "" if target is None else f"< {target:g} s"
+    return f"{page:<8} {what:<40} {med:>8.3f} {lo:>7.3f} {hi:>7.3f}   {tgt:<8} {verdict}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--vehicles", type=int, default=1000)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--vehicle", default=None, help="vehicle for the Vehicle page (default: middle one)"
+    )
+    args = ap.parse_args()
+    bu = _browser_util()
+    os.environ["ANALYTICS_REPORT_KEY"] = KEY
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    with tempfile.TemporaryDirectory() as tmp_:
+        tmp = Path(tmp_)
+        path = tmp / "warehouse.duckdb"
+        t_build, t_pub, snap_bytes = _build(path, args.vehicles, args.days)
+        vid = args.vehicle or f"V{args.vehicles // 2:04d}"
+        print(
+            f"warehouse: {args.vehicles} vehicles x {args.days} days of derived tables in {t_build:.1f} s "
+            f"({path.stat().st_size / 1e6:.0f} MB); snapshot published in {t_pub:.1f} s "
+            f"({snap_bytes / 1e6:.0f} MB); Vehicle page shows {vid}"
+        )
+        os.environ["ANALYTICS_WAREHOUSE"] = str(path)
+        at = _apptest(vid, args.repeat)
+        base = {
+            page: [_queries_alone(path, calls) for _ in range(args.repeat)]
+            for page, calls in at["queries"].items()
+        }
+        pages = {"Fleet": ("/fleet", "Vehicles"), "Vehicle": (f"/vehicle?vehicle={vid}", "SoH")}
+        browser = blank = None
+        if bu.chromium_path() is None:
+            print("no Chromium (run `bash scripts/browser.sh`): browser rows left out")
+        else:
+            browser = _browser(bu, path, APP, pages, args.repeat, tmp)
+            blank = _browser(
+                bu, path, _blank_script(tmp), {"blank": ("/", "Vehicles")}, args.repeat, tmp
+            )
+
+    print(
+        f"\nseconds, median, min and max over {args.repeat} runs (warm browser: 3 reloads and 3 switches per run); "
+        "'metric' = the page's metric visible, 'settled' = script finished and drawn"
+    )
+    print(
+        f"{'page':<8} {'measure':<40} {'median':>8} {'min':>7} {'max':>7}   {'target':<8} verdict"
+    )
+    verdicts = []
+    for page in pages:
+        if browser:
+            for kind, what, target in (
+                ("cold", "browser cold start", TARGET_COLD),
+                ("reload", "browser warm, reload", TARGET_WARM),
+                ("switch", "browser warm, page switch", TARGET_WARM),
+            ):
+                runs = browser[page, kind]
+                print(_row(page, f"{what}: metric", [r[0] for r in runs], target))
+                print(_row(page, f"{what}: settled", [r[1] for r in runs], None))
+                verdicts.append(statistics.median(r[0] for r in runs) < target)
+        print(_row(page, "AppTest cold cache: script run", at["times"][page, "cold"], None))
+        print(_row(page, "AppTest warm: script run", at["times"][page, "warm"], None))
+        print(_row(page, "baseline: its queries alone", base[page], None))
+    if blank:
+        for kind in ("cold", "reload"):
+            runs = blank["blank", kind]
+            what = "one-metric script, browser " + ("cold start" if kind == "cold" else "reload")
+            print(_row("baseline", what, [r[0] for r in runs], None))
+
+    print("\nqueries of the cold AppTest run (last repeat), slowest first:")
+    for page, calls in at["queries"].items():
+        for name, qargs, t in sorted(calls, key=lambda c: -c[2]):
+            shown = ", ".join(repr(a) for a in qargs)
+            print(f"  {page:<8} analytics.app.queries.{name}({shown}) {t:.3f} s")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"\nmachine: {os.cpu_count()} cores, load average {load_before:.1f} before and "
+        f"{load:.1f} after the run (above the core count, every figure is inflated)"
+    )
+    if browser:
+        print(
+            f"targets (cold < {TARGET_COLD:g} s, warm < {TARGET_WARM:g} s per page, browser medians): "
+            f"{'all met' if all(verdicts) else 'MISSED (see rows above)'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
