@@ -83,7 +83,9 @@ def _fleet_tables(wh: Warehouse) -> dict[str, Any]:
     from analytics.charging.profiles import mix_stability, profile_vehicles, quarter_mix
     from analytics.charging.slots import schedulable, session_slots
 
-    cs = wh.sql("SELECT * FROM charging_sessions")
+    # in the order a full run writes them, whichever vehicles a run rewrote: the fleet models
+    # then see the same rows in the same order after an incremental run
+    cs = wh.sql("SELECT * FROM charging_sessions ORDER BY vehicle_id, plug_in_ts, session_id")
     out: dict[str, Any] = {}
     if cs.height == 0:
         return out
