@@ -366,14 +366,23 @@ def flexibility_day(day: pl.DataFrame) -> Any:
 
 
 def managed_hourly(hourly: pl.DataFrame) -> Any:
-    """Load as charged and under managed charging, per hour."""
+    """Load as charged and under managed charging, per hour (hours without a row drawn as 0)."""
     go = _go()
     fig = go.Figure()
-    t = hourly["hour_ts"].to_list()
-    fig.add_scatter(
-        x=t, y=hourly["baseline_kw"].to_list(), name="as charged", line={"color": _BLUE}
-    )
-    fig.add_scatter(x=t, y=hourly["managed_kw"].to_list(), name="managed", line={"color": _ORANGE})
+    hours = pl.DataFrame(
+        {
+            "hour_ts": pl.datetime_range(
+                hourly["hour_ts"].min(), hourly["hour_ts"].max(), "1h", eager=True
+            )
+        }
+    ).with_columns(pl.col("hour_ts").cast(hourly["hour_ts"].dtype))
+    full = hours.join(hourly, on="hour_ts", how="left").fill_null(0.0)
+    t = full["hour_ts"].to_list()
+    for col, name, color in (
+        ("baseline_kw", "as charged", _BLUE),
+        ("managed_kw", "managed", _ORANGE),
+    ):
+        fig.add_scatter(x=t, y=full[col].to_list(), name=name, line={"color": color, "shape": "hv"})
     return _layout(fig, "Charging load: as charged vs managed", "kW")
 
 

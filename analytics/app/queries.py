@@ -263,9 +263,12 @@ here from ``charging_flexibility`` so the query works where the view is absent."
 
 
 def flexibility_weeks(wh: Warehouse) -> list[datetime]:
-    """Week starts (UTC Mondays) with flexibility rows, latest first."""
+    """Week starts (UTC Mondays) with flexibility rows, latest first; a last week with less
+    than six days of data comes after the whole weeks."""
     rows = wh.con.execute(
-        "SELECT DISTINCT date_trunc('week', hour_ts) AS w FROM charging_flexibility ORDER BY w DESC"
+        "SELECT date_trunc('week', hour_ts) AS w, "
+        "max(hour_ts) - min(hour_ts) >= INTERVAL 6 DAY AS whole "
+        "FROM charging_flexibility GROUP BY w ORDER BY whole DESC, w DESC"
     ).fetchall()
     return [r[0] for r in rows]
 
