@@ -145,13 +145,17 @@ def evaluate(fleet, wh) -> dict[str, object]:  # type: ignore[no-untyped-def]
             .mean()
             .alias("pk"),
             (pl.col("grid_energy_method") == "charger_power+fixed_load").mean().alias("fixed"),
+            (pl.col("grid_energy_method") == "charger_power+expected_fixed_load")
+            .mean()
+            .alias("expected"),
         )
         .sort("charge_type", "power_kw")
     )
-    for ct, kw, n, bias, pk, fixed in by_power.iter_rows():
+    for ct, kw, n, bias, pk, fixed, expected in by_power.iter_rows():
         print(
             f"    {ct} {kw:>5.1f} kW: n={n:<5} grid-side median error {bias:+6.2f} %, "
-            f"pack-side mean |err| {pk:5.2f} %, fixed load added to {100 * fixed:3.0f} %"
+            f"pack-side mean |err| {pk:5.2f} %, fixed load added to {100 * fixed:3.0f} %, "
+            f"its expected share to {100 * expected:3.0f} %"
         )
     for name, x in (("grid-side", g), ("pack-side", k)):
         if x.get("n"):

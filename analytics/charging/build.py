@@ -20,6 +20,7 @@ from analytics.charging.inlet import (
     ModelFits,
     classify_inlet,
     pick_inlet,
+    scaled_probability,
 )
 from analytics.charging.location import assign_locations
 from analytics.charging.plug import assign_plug_windows, plug_evidence, plug_intervals
@@ -270,45 +271,50 @@ def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
         inputs.make,
         inputs.model,
     )
-    scaled = pl.col("charge_type").replace_strict(
-        {t: f.scaled for t, f in inlet.items()}, default=False, return_dtype=pl.Boolean
+    p_scaled = pl.col("charge_type").replace_strict(
+        {t: scaled_probability(f) for t, f in inlet.items()}, default=0.0, return_dtype=pl.Float64
     )
-    metered = pl.col("charge_type").replace_strict(
-        {t: f.kind == "metered" for t, f in inlet.items()}, default=False, return_dtype=pl.Boolean
+    guessed = pl.col("charge_type").replace_strict(  # no intercept estimate to weigh at all
+        {t: not f.conclusive and not f.estimated for t, f in inlet.items()},
+        default=True,
+        return_dtype=pl.Boolean,
     )
     has_power = pl.col("grid_power_kwh").fill_null(0.0) > 0
     has_session = pl.col("s_grid_kwh").fill_null(0.0) > 0
     has_added = pl.col("added_kwh").fill_null(0.0) > 0
     from_signal = has_power | has_session
     active_h = pl.col("charging_duration_s") / 3600.0
-    scaled = scaled & active_h.is_not_null()  # the added load needs the active time
+    p_scaled = pl.when(active_h.is_not_null()).then(p_scaled).otherwise(0.0)  # needs active time
     lo, hi = FIXED_LOAD_RANGE_KW
+    half = (hi - lo) / 2
     signal_kwh = pl.when(has_power).then(pl.col("grid_power_kwh")).otherwise(pl.col("s_grid_kwh"))
+    # the fixed load is FIXED_LOAD_KW +- half with probability p, absent otherwise
+    load_sd_kw = (p_scaled * half**2 + p_scaled * (1 - p_scaled) * FIXED_LOAD_KW**2).sqrt()
     base = base.with_columns(
-        grid_energy_kwh=pl.when(from_signal & scaled)
-        .then(signal_kwh + FIXED_LOAD_KW * active_h)
-        .when(from_signal)
-        .then(signal_kwh)
+        grid_energy_kwh=pl.when(from_signal)
+        .then(signal_kwh + p_scaled * FIXED_LOAD_KW * active_h.fill_null(0.0))
         .when(has_added)
         .then(pl.col("added_kwh"))
         .otherwise(pl.col("pack_energy_kwh") / eff),
-        grid_energy_method=pl.when(from_signal & scaled)
+        grid_energy_method=pl.when(from_signal & (p_scaled >= 1.0))
         .then(pl.lit("charger_power+fixed_load"))
+        .when(from_signal & (p_scaled > 0.0))
+        .then(pl.lit("charger_power+expected_fixed_load"))
         .when(from_signal)
         .then(pl.lit("charger_power"))
         .when(has_added)
         .then(pl.lit("added_energy"))
         .when(pl.col("pack_energy_kwh").is_not_null())
         .then(pl.lit("pack_over_efficiency")),
-        grid_energy_unc_kwh=pl.when(from_signal & scaled)
-        .then(((METERED_UNC * signal_kwh) ** 2 + ((hi - lo) / 2 * active_h) ** 2).sqrt())
-        .when(from_signal & metered)
-        .then(METERED_UNC * signal_kwh)
-        .when(from_signal)  # undetermined: the fixed load may be missing from the figure
+        grid_energy_unc_kwh=pl.when(from_signal & guessed)  # the fixed load may be missing
         .then(
             (
                 (METERED_UNC * signal_kwh) ** 2 + (FIXED_LOAD_KW * active_h.fill_null(0.0)) ** 2
             ).sqrt()
+        )
+        .when(from_signal)
+        .then(
+            ((METERED_UNC * signal_kwh) ** 2 + (load_sd_kw * active_h.fill_null(0.0)) ** 2).sqrt()
         )
         .when(has_added)
         .then(ESTIMATED_UNC * pl.col("added_kwh"))

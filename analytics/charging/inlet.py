@@ -19,9 +19,15 @@ that always charges at one power has none, so what a signal measures is decided 
 model (make and model, pooled over the fleet: the signal is the firmware's, not the
 individual car's) and per vehicle; the model's fit wins when it is conclusive, the vehicle's
 own fit stands in when it is not (or the car's make and model are unknown).
-Only for a *scaled* signal does the charging stage add ``FIXED_LOAD_KW`` for every hour of
-active charging, with ``FIXED_LOAD_RANGE_KW`` as the uncertainty; an ``undetermined``
-signal is used as it is.
+For a *scaled* signal the charging stage adds ``FIXED_LOAD_KW`` for every hour of active
+charging, with ``FIXED_LOAD_RANGE_KW`` as the uncertainty; a *metered* one is used as it is.
+An ``undetermined`` signal whose intercept could be estimated gets the expected fixed load:
+``FIXED_LOAD_KW`` times the probability that the signal is scaled, from the likelihood of
+its intercept estimate under the two explanations (zero, or a fixed load in
+``FIXED_LOAD_RANGE_KW`` seen through the converter's slope) with even prior odds; the spread
+of that mixture goes into the uncertainty. Without an intercept estimate (one power level,
+too few samples, a signal that does not look like a charger's) the figure is used as it is,
+with the whole fixed load as its uncertainty.
 
 The fixed load is a typical public figure, not a measurement of any one car: published
 wall-meter comparisons put AC wall-to-battery efficiency at roughly 85-94 % with the lower
@@ -50,6 +56,7 @@ __all__ = [
     "classify_inlet",
     "model_inlet_fits",
     "pick_inlet",
+    "scaled_probability",
 ]
 
 FIXED_LOAD_KW = 0.30
@@ -92,6 +99,32 @@ class InletFit:
     @property
     def scaled(self) -> bool:
         return self.kind == "scaled"
+
+    @property
+    def estimated(self) -> bool:
+        """An intercept with its standard error inside the plausible range of a charger."""
+        if self.intercept_kw is None or self.slope is None or not self.intercept_se_kw:
+            return False
+        lo_s, hi_s = PLAUSIBLE_SLOPE
+        lo_i, hi_i = PLAUSIBLE_INTERCEPT_KW
+        return lo_s <= self.slope <= hi_s and lo_i <= self.intercept_kw <= hi_i
+
+
+def scaled_probability(fit: InletFit) -> float:
+    """Probability that the signal leaves the fixed load out: 1 scaled, 0 metered; for an
+    undetermined fit with an intercept estimate, the posterior of "intercept = 0" against
+    "intercept = fixed load x slope, load uniform in FIXED_LOAD_RANGE_KW" at even prior odds;
+    0 without an estimate (the figure is then used as it is)."""
+    if fit.kind == "scaled":
+        return 1.0
+    if fit.kind == "metered" or not fit.estimated:
+        return 0.0
+    a, se, b = float(fit.intercept_kw), float(fit.intercept_se_kw), float(fit.slope)
+    lo, hi = FIXED_LOAD_RANGE_KW
+    loads = np.linspace(lo * b, hi * b, 41)
+    like_scaled = np.exp(-0.5 * (a / se) ** 2)
+    like_metered = float(np.mean(np.exp(-0.5 * ((a - loads) / se) ** 2)))
+    return float(like_scaled / (like_scaled + like_metered))
 
 
 def _pairs(samples: pl.DataFrame) -> pl.DataFrame:
@@ -195,9 +228,17 @@ def pick_inlet(
     own: dict[str, InletFit], pooled: ModelFits, make: str | None, model: str | None
 ) -> dict[str, InletFit]:
     """Per charge type: the car model's pooled fit where conclusive (the signal is the
-    firmware's, and the pool has more data and power levels), else the vehicle's own."""
+    firmware's, and the pool has more data and power levels), else the vehicle's own where
+    conclusive; when neither is, the one with the sharper intercept estimate."""
     out = {}
     for ctype, fit in own.items():
         model_fit = pooled.get((make or "", model or "", ctype))
-        out[ctype] = model_fit if model_fit is not None and model_fit.conclusive else fit
+        if model_fit is None or (fit.conclusive and not model_fit.conclusive):
+            out[ctype] = fit
+        elif model_fit.conclusive or not fit.estimated:
+            out[ctype] = model_fit
+        elif model_fit.estimated and model_fit.intercept_se_kw < fit.intercept_se_kw:
+            out[ctype] = model_fit  # neither decides: the sharper intercept estimate weighs
+        else:
+            out[ctype] = fit
     return out

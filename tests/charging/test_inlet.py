@@ -19,6 +19,7 @@ from analytics.charging.inlet import (
     _fit,
     classify_inlet,
     pick_inlet,
+    scaled_probability,
 )
 from analytics.charging.timeutil import UTC_US
 
@@ -139,3 +140,36 @@ def test_undetermined_signal_is_used_as_it_is_with_the_fixed_load_as_uncertainty
     hours = row["charging_duration_s"] / 3600
     assert row["grid_energy_method"] == "charger_power"
     assert row["grid_energy_unc_kwh"] >= FIXED_LOAD_KW * hours
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    a=st.floats(-0.2, 0.7),
+    step=st.floats(0.01, 0.3),
+    se=st.floats(0.02, 0.5),
+    slope=st.floats(1.0, 1.3),
+)
+def test_scaled_probability_falls_as_the_intercept_grows(a, step, se, slope):
+    def p(x):
+        return scaled_probability(InletFit("undetermined", x, slope, 500, se))
+
+    assert 0.0 <= p(a + step) <= p(a) <= 1.0
+
+
+def test_scaled_probability_follows_the_evidence():
+    sharp = 0.05
+    assert scaled_probability(InletFit("undetermined", 0.0, 1.1, 500, sharp)) > 0.95
+    assert scaled_probability(InletFit("undetermined", 0.33, 1.1, 500, sharp)) < 0.05
+    vague = scaled_probability(InletFit("undetermined", 0.09, 1.1, 500, 0.15))
+    assert 0.4 < vague < 0.9  # the estimate lies between the two explanations
+    assert scaled_probability(InletFit("scaled", 0.01, 1.1, 500, 0.02)) == 1.0
+    assert scaled_probability(InletFit("metered", 0.3, 1.1, 500, 0.02)) == 0.0
+    assert scaled_probability(InletFit("undetermined")) == 0.0  # nothing to weigh
+
+
+def test_undecided_model_and_vehicle_fits_the_sharper_one_weighs():
+    own = {"AC": InletFit("undetermined", 0.1, 1.1, 80, 0.3), "DC": InletFit("undetermined")}
+    pooled = {("Make", "M", "AC"): InletFit("undetermined", 0.05, 1.1, 900, 0.1)}
+    assert pick_inlet(own, pooled, "Make", "M")["AC"].intercept_se_kw == 0.1
+    pooled = {("Make", "M", "AC"): InletFit("undetermined")}
+    assert pick_inlet(own, pooled, "Make", "M")["AC"].intercept_se_kw == 0.3
