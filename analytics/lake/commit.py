@@ -76,8 +76,10 @@ def commit_source(con: Any, lake: Lake, source_id: int, rows_table: str) -> Lake
         old_paths = {f.path for f in old}
         added = sorted(new_paths - old_paths)  # a file already in the table is not added again
         removed = [f for f in old if f.path not in new_paths]
-        manifest["files_added"] = added
-        manifest["files_removed"] = [f.path for f in removed]
+        # counts only: the snapshot's own manifests list the files, and the summary of every
+        # snapshot is rewritten into each new metadata file
+        manifest["files_added"] = len(added)
+        manifest["files_removed"] = len(removed)
         props = {MANIFEST_KEY: json.dumps(manifest, sort_keys=True)}
         tx = lake.table.transaction()
         update = tx.update_snapshot(snapshot_properties=props)
@@ -102,6 +104,6 @@ def commit_source(con: Any, lake: Lake, source_id: int, rows_table: str) -> Lake
     return LakeCommit(
         snap.snapshot_id if snap else None,
         added,
-        manifest["files_removed"],
+        [f.path for f in removed],
         sum(manifest["rows"].values()),
     )

@@ -147,6 +147,8 @@ def open_lake(root: str | Path, *, create: bool = False) -> Lake:
                 properties={
                     "format-version": "2",
                     "commit.manifest-merge.enabled": "true",  # few manifests to read per scan
+                    "write.metadata.delete-after-commit.enabled": "true",  # keep the last 100
+                    "write.metadata.previous-versions-max": "100",
                     # partition values come from file statistics: keep the ids whole
                     "write.metadata.metrics.column.vehicle_id": "full",
                     "schema.name-mapping.default": schema.name_mapping.model_dump_json(),
