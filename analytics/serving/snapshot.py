@@ -247,15 +247,28 @@ def _fallback(target: Path) -> Warehouse:
 
 
 def open_serving(
-    warehouse: str | os.PathLike[str] | None = None, *, attempts: int = 3
+    warehouse: str | os.PathLike[str] | None = None,
+    *,
+    version: int | None = None,
+    attempts: int = 3,
 ) -> Warehouse:
-    """Open the newest serving snapshot of ``warehouse`` read-only.
+    """Open the newest serving snapshot of ``warehouse`` read-only (or the given ``version``).
 
-    With no snapshot published yet, the warehouse file itself is opened read-only (which
-    fails while a writer holds it). Raises :class:`WarehouseError` with what to do when
-    neither exists.
+    A reader that runs several queries for one view passes the version it started with, so
+    that every query sees the same data even if a publish happens in between. With no
+    snapshot published yet, the warehouse file itself is opened read-only (which fails while
+    a writer holds it). Raises :class:`WarehouseError` with what to do when neither exists,
+    or when the asked-for version was already pruned.
     """
     target = resolve_warehouse(warehouse)
+    if version is not None:
+        path = serving_dir(target) / f"v{version:06d}.duckdb"
+        if not path.exists():
+            raise WarehouseError(
+                f"serving snapshot v{version} of {target} is no longer kept; reload to read "
+                "the current one"
+            )
+        return open_warehouse(path, read_only=True)
     for _ in range(attempts):
         info = current_snapshot(target)
         if info is None:

@@ -133,3 +133,17 @@ def test_cli_writing_commands_publish_and_no_publish_skips(warehouse, fleet_dir)
     finally:
         if env_before is not None:
             os.environ["ANALYTICS_WAREHOUSE"] = env_before
+
+
+def test_a_reader_can_pin_the_version_it_started_with(warehouse):
+    with open_warehouse(warehouse) as wh:
+        publish_snapshot(wh)
+        wh.execute("DELETE FROM sessions")
+        publish_snapshot(wh)
+    with open_serving(warehouse, version=1) as snap:
+        assert snap.one("SELECT version FROM serving_info")[0] == 1
+        assert snap.one("SELECT count(*) FROM sessions")[0] > 0
+    with open_serving(warehouse) as snap:
+        assert snap.one("SELECT count(*) FROM sessions")[0] == 0
+    with pytest.raises(WarehouseError, match="no longer kept"):
+        open_serving(warehouse, version=99)
