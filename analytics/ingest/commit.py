@@ -49,11 +49,12 @@ def insert_signals(
     dedup: bool,
     identity: bool = False,
     target: str = "signals",
+    stored: str = "signals",
 ) -> int:
     """Insert the source's ``ok`` rows; with ``dedup`` keep the first per key, skip stored.
 
-    ``target`` is the table written (in lake mode a temp table the lake commit reads; stored
-    rows are still read from ``signals``)."""
+    In lake mode ``target`` is a temp table the lake commit reads and ``stored`` the lake files
+    of the file's vehicles (docs/lake.md)."""
     cols = source_columns(con, src, params)
     p = dict(params or {}, vid=vehicle_id, sid=source_id)
     res = resolved_sql(src, cols)
@@ -93,7 +94,7 @@ def insert_signals(
             SELECT vehicle_id, min(ts) AS t0, max(ts) AS t1 FROM staged GROUP BY vehicle_id
         ),
         existing AS (
-            SELECT s.vehicle_id, s.ts, s.signal FROM signals s
+            SELECT s.vehicle_id, s.ts, s.signal FROM {stored} s
             JOIN bounds b ON s.vehicle_id = b.vehicle_id AND s.ts BETWEEN b.t0 AND b.t1
         )
         SELECT st.vehicle_id, st.ts, st.signal, st.value, $sid

@@ -43,7 +43,7 @@ from analytics.ingest.commit import (
 )
 from analytics.ingest.direct import DirectSource, NotDirect, insert_direct
 from analytics.ingest.issues import Issue
-from analytics.lake import commit_source, refresh_view
+from analytics.lake import commit_source, lake_stored, refresh_view
 from analytics.warehouse.db import Warehouse
 
 __all__ = ["IngestResult", "file_sha256", "ingest_file"]
@@ -236,6 +236,7 @@ def _commit_signals(
         dedup=dedup,
         identity=stats.identity,
         target=target,
+        stored="signals" if wh.lake is None else lake_stored(wh.lake, list(stats.bounds)),
     )
     if dedup:
         per_vehicle = duplicate_counts(wh.con)

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analytics.lake.attach import attach, configure, configured_lake, lake_of, refresh_view
+from analytics.lake.attach import (
+    attach,
+    configure,
+    configured_lake,
+    lake_of,
+    lake_source,
+    lake_stored,
+    refresh_view,
+)
 from analytics.lake.commit import LakeCommit, commit_source
 from analytics.lake.errors import LakeError
 from analytics.lake.layout import partition_dir
@@ -28,6 +36,8 @@ __all__ = [
     "configure",
     "configured_lake",
     "lake_of",
+    "lake_source",
+    "lake_stored",
     "mirror",
     "open_lake",
     "partition_dir",

@@ -19,7 +19,15 @@ from analytics.lake.errors import LakeError
 from analytics.lake.manifest import mirror
 from analytics.lake.table import Lake, open_lake
 
-__all__ = ["attach", "configure", "configured_lake", "lake_of", "lake_source", "refresh_view"]
+__all__ = [
+    "attach",
+    "configure",
+    "configured_lake",
+    "lake_of",
+    "lake_source",
+    "lake_stored",
+    "refresh_view",
+]
 
 SETTING = "lake"
 _EMPTY = (
@@ -61,6 +69,15 @@ def lake_source(paths: list[str]) -> str:
         f"{_sql_list(paths)}, hive_partitioning = true, "
         "hive_types = {'vehicle_id': VARCHAR, 'date': DATE}))"
     )
+
+
+def lake_stored(lake: Lake, vehicle_ids: list[str]) -> str:
+    """A FROM-clause item with the stored rows of these vehicles only (no other file read);
+    without vehicle ids, the whole ``signals`` view."""
+    if not vehicle_ids:
+        return "signals"
+    wanted = set(vehicle_ids)
+    return lake_source([f.path for f in lake.live_files() if f.vehicle_id in wanted])
 
 
 def refresh_view(wh: Any) -> None:
