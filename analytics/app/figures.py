@@ -158,7 +158,12 @@ def vehicle_soh(
                         x=o["date"].to_list(),
                         y=o["soh_pct"].to_list(),
                         mode="markers",
-                        marker={"size": 5, "symbol": sym, "opacity": 0.45},
+                        marker={
+                            "size": 5,
+                            "symbol": sym,
+                            "opacity": 0.45,
+                            "color": "#5b8fc9" if kept else _GREY,
+                        },
                         name=name,
                         text=_hover_inputs(o),
                         hovertemplate="%{x}<br>%{text}<extra></extra>",
@@ -259,8 +264,30 @@ def sessions_timeline(sessions: pl.DataFrame) -> Any:
     return _layout(fig, "Sessions", "", height=260)
 
 
+def _segments(s: pl.DataFrame) -> pl.DataFrame:
+    """Number the runs of buckets without a gap (a gap: more than twice the usual step)."""
+    if s.height < 3:
+        return s.with_columns(pl.lit(0).alias("segment"))
+    step = s["ts"].diff().median()
+    return s.with_columns(
+        (pl.col("ts").diff() > step * 2).fill_null(False).cum_sum().alias("segment")
+    )
+
+
+def _envelope(s: pl.DataFrame) -> tuple[list, list]:
+    """One closed min-max polygon per segment, separated by gaps (None) for ``fill=toself``."""
+    xs: list = []
+    ys: list = []
+    for _, seg in s.group_by("segment", maintain_order=True):
+        t = seg["ts"].to_list()
+        xs += [*t, *t[::-1], None]
+        ys += [*seg["max"].to_list(), *seg["min"].to_list()[::-1], None]
+    return xs, ys
+
+
 def signal_explorer(series: pl.DataFrame, signals: list[str]) -> Any:
-    """One panel per signal: bucket mean with the min-max envelope of each bucket."""
+    """One panel per signal: bucket mean with the min-max envelope of each bucket; lines and
+    bands stop at gaps in the data instead of bridging them."""
     from plotly.subplots import make_subplots
 
     n = len(signals)
@@ -268,18 +295,18 @@ def signal_explorer(series: pl.DataFrame, signals: list[str]) -> Any:
         rows=n,
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.04,
+        vertical_spacing=0.06,
         subplot_titles=[s.split(".", 1)[-1] for s in signals],
     )
     for i, sig in enumerate(signals, start=1):
-        s = series.filter(pl.col("signal") == sig)
+        s = _segments(series.filter(pl.col("signal") == sig).sort("ts"))
         if not s.height:
             continue
-        t = s["ts"].to_list()
         color = _PALETTE[(i - 1) % len(_PALETTE)]
+        bx, by = _envelope(s)
         fig.add_scatter(
-            x=t + t[::-1],
-            y=s["max"].to_list() + s["min"].to_list()[::-1],
+            x=bx,
+            y=by,
             fill="toself",
             line={"width": 0},
             fillcolor=color,
@@ -289,13 +316,25 @@ def signal_explorer(series: pl.DataFrame, signals: list[str]) -> Any:
             row=i,
             col=1,
         )
+        # an empty point closing each segment breaks the mean line at the gap
+        line = pl.concat(
+            [
+                s.select("segment", "ts", "mean", pl.lit(0).alias("brk")),
+                s.group_by("segment").agg(
+                    pl.col("ts").max(),
+                    pl.lit(None, pl.Float64).alias("mean"),
+                    pl.lit(1).alias("brk"),
+                ),
+            ]
+        ).sort("segment", "brk", "ts")
         fig.add_scatter(
-            x=t,
-            y=s["mean"].to_list(),
+            x=line["ts"].to_list(),
+            y=line["mean"].to_list(),
             mode="lines",
-            line={"color": color, "width": 1},
+            line={"color": color, "width": 1.2},
             name=sig,
             showlegend=False,
+            connectgaps=False,
             row=i,
             col=1,
         )
