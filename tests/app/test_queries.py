@@ -104,3 +104,27 @@ def test_app_follows_new_snapshots_while_a_writer_holds_the_warehouse(
         at.run()
         assert not at.exception and not at.error
         assert next(m for m in at.metric if m.label == "Vehicles").value == str(before + 1)
+
+
+def test_reports_on_a_snapshot_without_raw_signals_read_the_rollup():
+    """A snapshot that keeps only the 1-minute rollup gets a ``signals`` view over it (minute
+    means), so report sections reading signals still run."""
+    from analytics.app.reports import signals_from_rollup
+    from analytics.warehouse import open_warehouse
+
+    wh = open_warehouse(":memory:")
+    try:
+        wh.execute("DROP TABLE signals")
+        wh.execute(
+            "CREATE TABLE signal_minutes AS SELECT 'V1' AS vehicle_id, "
+            "TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_minutes(i) AS minute, 'Vehicle.Speed' AS signal, "
+            "60::BIGINT AS n, i * 1.0 AS mean, i - 1.0 AS min, i + 1.0 AS max FROM range(5) t(i)"
+        )
+        assert signals_from_rollup(wh)
+        assert wh.one("SELECT count(*), sum(value) FROM signals WHERE vehicle_id = 'V1'") == (
+            5,
+            10.0,
+        )
+        assert not signals_from_rollup(wh)  # present now: left alone
+    finally:
+        wh.close()
