@@ -1,8 +1,8 @@
 -- A vehicle's signals between $start and $end, downsampled from the 1-minute rollup to
--- buckets of $bucket_min minutes: count-weighted mean and the min/max envelope, so a year of
--- 1 Hz data comes back as at most a few thousand points per signal.
+-- buckets of $bucket_min minutes counted from $start: count-weighted mean and the min/max
+-- envelope, so a year of 1 Hz data comes back as at most a few thousand points per signal.
 SELECT signal,
-       time_bucket(to_minutes(CAST($bucket_min AS BIGINT)), minute) AS ts,
+       time_bucket(to_minutes(CAST($bucket_min AS BIGINT)), minute, $start) AS ts,
        CAST(sum(n) AS BIGINT) AS n,
        sum(mean * n) / sum(n) AS mean,
        min(min) AS min,
