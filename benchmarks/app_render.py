@@ -160,7 +160,7 @@ def _queries_alone(path: Path, calls: list[tuple[str, tuple[Any, ...], float]]) 
 def _until(page: Any, locator: Any, t0: float, bu: Any) -> tuple[float, float]:
     locator.wait_for(timeout=120_000)
     shown = time.perf_counter() - t0
-    page.wait_for_function(bu._BUSY_JS, timeout=120_000, polling=20)
+    page.wait_for_function(bu.DRAWN_JS, timeout=120_000, polling=20)
     return shown, time.perf_counter() - t0
 
 

@@ -32,11 +32,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Streamlit marks a running script in the status widget and greys out elements it will
-# redraw (data-stale); a page is drawn when neither is present and no spinner turns.
-_BUSY_JS = """() => !document.querySelector(
-    '[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"],'
-  + ' [data-testid="stSpinner"], [data-stale="true"], [data-testid="stSkeleton"]')"""
+# A page is drawn when the script run is over (the app root's script state, which is
+# "initial" before the first run) and nothing is stale, loading or spinning.
+DRAWN_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app !== null && app.dataset.testScriptState === 'notRunning'
+    && !document.querySelector(
+      '[data-stale="true"], [data-testid="stSpinner"], [data-testid="stSkeleton"]');
+}"""
 
 
 def chromium_path() -> Path | None:
@@ -149,12 +152,12 @@ def browser_page(*, width: int = 1400, height: int = 1000) -> Iterator[object]:
 def wait_drawn(page: object, *, timeout_ms: float = 60_000) -> None:
     """Wait until Streamlit has finished running the script and drawing the page.
 
-    Call it after waiting for an element the page draws: right after navigation the
-    script may not have started. Idle must hold twice, 250 ms apart, as a script run can
-    start a rerun (a page switch, a query parameter set by the script).
+    Drawn must hold twice, 250 ms apart, as a script run can request another (a page
+    switch, a query parameter set by the script). After a click in the same session, first
+    wait for something the new run draws: until the rerun starts the old state holds.
     """
     for _ in range(2):
-        page.wait_for_function(_BUSY_JS, timeout=timeout_ms, polling=100)  # type: ignore[attr-defined]
+        page.wait_for_function(DRAWN_JS, timeout=timeout_ms, polling=100)  # type: ignore[attr-defined]
         page.wait_for_timeout(250)  # type: ignore[attr-defined]
 
 

@@ -1,8 +1,9 @@
 """The app in a real browser: a Streamlit server on a loopback port, driven by headless Chromium.
 
-Checks what only a browser shows: the fleet page draws its metrics and a plotly chart, a
-vehicle page opened by its URL shows the vehicle and its SoH, every page draws without an
-exception box, and the finance report's "Download PDF" button delivers a PDF file.
+Checks what only a browser shows, on the small pipeline warehouse of ``conftest.py``: the
+fleet page draws its metrics and a plotly chart, a vehicle page opened by its URL shows the
+vehicle and its SoH, the finance report's "Download PDF" button delivers a PDF file, and every
+page (and the page of a vehicle with almost no data) draws without an exception box.
 Screenshots of every page go to ``tests/artifacts/screenshots/`` (git-ignored;
 ``$ANALYTICS_SCREENSHOTS`` chooses another folder) so a person can look at what was drawn.
 
@@ -39,19 +40,11 @@ def chromium():
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, chromium):
-    """A small published warehouse and the app serving it: (base URL, a vehicle id)."""
-    from analytics.reports.synthetic import populate
-    from analytics.serving import publish_snapshot
-    from analytics.warehouse import open_warehouse
-
-    folder = tmp_path_factory.mktemp("browser")
-    path = folder / "warehouse.duckdb"
-    with open_warehouse(path) as wh:
-        ids = populate(wh, vehicles=6, days=200, seed=5, with_signals=True)
-        publish_snapshot(wh)
-    with app_server(path, folder / "server.log") as url:
-        yield url, ids[1]
+def served(tmp_path_factory, chromium, app_warehouse):
+    """The app serving the small published pipeline warehouse (tests/app/conftest.py)."""
+    log = tmp_path_factory.mktemp("browser") / "server.log"
+    with app_server(app_warehouse["path"], log) as url:
+        yield url, app_warehouse["vehicles"][0], app_warehouse["tiny"]
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +76,7 @@ def _shot_on_failure(page, path: Path):
 
 
 def test_app_in_a_real_browser(served, shots):
-    url, vid = served
+    url, vid, tiny = served
     with browser_page() as page, _shot_on_failure(page, shots / "failure.png"):
         # Fleet: the default page, also at /fleet
         page.goto(f"{url}/")
@@ -124,6 +117,13 @@ def test_app_in_a_real_browser(served, shots):
         info.value.save_as(pdf)
         assert info.value.suggested_filename.endswith(".pdf")
         assert pdf.read_bytes()[:4] == b"%PDF"
+
+        # A vehicle with five minutes of data: messages, not failures
+        page.goto(f"{url}/vehicle?vehicle={tiny}")
+        page.locator("h1, h2, h3").filter(has_text=tiny).first.wait_for()
+        wait_drawn(page)
+        screenshot(page, shots / "vehicle-tiny.png")
+        _no_failure_shown(page, f"vehicle page of {tiny}")
 
         # Every other page draws without an exception
         for name in PAGES:
