@@ -2,7 +2,7 @@
 # Headless Chromium for the browser test (tests/app/test_browser.py), from Debian's packages.
 # Idempotent and instant when the browser is already there. Installs `chromium` with apt-get
 # when running as root or with passwordless sudo; otherwise says how to install it and leaves
-# the browser test to skip. Under CI=true a browser that cannot be installed is an error.
+# the browser test to skip. In CI (CI=true) a browser that cannot be installed is an error.
 set -euo pipefail
 browser="${ANALYTICS_CHROMIUM:-/usr/bin/chromium}"
 if [ -x "$browser" ]; then
@@ -21,7 +21,8 @@ if command -v apt-get >/dev/null 2>&1; then
   fi
 fi
 if [ "$can_install" -eq 0 ]; then
-  if [ "${CI:-}" = "true" ]; then
+  case "${CI:-}" in "" | 0 | false) in_ci=0 ;; *) in_ci=1 ;; esac
+  if [ "$in_ci" -eq 1 ]; then
     echo "error: no Chromium at $browser and no way to install it here; $how" >&2
     exit 1
   fi
