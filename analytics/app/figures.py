@@ -46,6 +46,14 @@ def _layout(fig: Any, title: str, y: str, x: str = "", height: int = 360) -> Any
     return fig
 
 
+def _ms(times: pl.Series) -> pl.Series:
+    """Times as milliseconds since the epoch (UTC). Plotly draws numbers on a date axis as
+    such, and long series of them serialise far faster than date and datetime objects."""
+    if times.dtype == pl.Date:
+        times = times.cast(pl.Datetime("ms"))
+    return times.dt.epoch("ms")
+
+
 def _band(fig: Any, x: list, low: list, high: list, color: str, name: str) -> None:
     """A filled interval between ``low`` and ``high``."""
     fig.add_scatter(
@@ -155,8 +163,8 @@ def vehicle_soh(
             if o.height:
                 fig.add_trace(
                     go.Scattergl(
-                        x=o["date"].to_list(),
-                        y=o["soh_pct"].to_list(),
+                        x=_ms(o["date"]).to_numpy(),
+                        y=o["soh_pct"].to_numpy(),
                         mode="markers",
                         marker={
                             "size": 5,
@@ -211,6 +219,7 @@ def vehicle_soh(
     if s.height and forecast.height:  # history plus three years of forecast; zoom out for more
         end = min(forecast["date"].max(), s["date"].max() + timedelta(days=3 * 365))
         fig.update_xaxes(range=[s["date"].min(), end])
+    fig.update_xaxes(type="date", hoverformat="%Y-%m-%d")
     return _layout(fig, "State of health", "SoH (%)", height=420)
 
 
@@ -237,30 +246,41 @@ def resistance_growth(soh: pl.DataFrame) -> Any:
 
 
 def sessions_timeline(sessions: pl.DataFrame) -> Any:
-    """Drive, charge and park sessions as bars on a time axis."""
-    import plotly.express as px
-
-    frame = sessions.with_columns(
-        pl.format(
-            "{} → {} % SoC, {} km, in {} kWh / out {} kWh",
-            pl.col("soc_start_pct").round(0),
-            pl.col("soc_end_pct").round(0),
-            pl.col("distance_km").round(1).fill_null(0),
-            pl.col("energy_in_kwh").round(1).fill_null(0),
-            pl.col("energy_out_kwh").round(1).fill_null(0),
-        ).alias("detail")
-    ).to_pandas()
-    fig = px.timeline(
-        frame,
-        x_start="start_ts",
-        x_end="end_ts",
-        y="kind",
-        color="kind",
-        hover_data={"detail": True, "session_id": True, "kind": False},
-        color_discrete_map={"drive": _BLUE, "charge": _ORANGE, "park": "#c8c8c8"},
-        category_orders={"kind": ["drive", "charge", "park"]},
-    )
-    fig.update_layout(showlegend=False)
+    """Drive, charge and park sessions as horizontal bars on a time axis."""
+    go = _go()
+    fig = go.Figure()
+    colors = {"drive": _BLUE, "charge": _ORANGE, "park": "#c8c8c8"}
+    for kind in ("park", "charge", "drive"):
+        s = sessions.filter(pl.col("kind") == kind)
+        if not s.height:
+            continue
+        detail = s.select(
+            pl.format(
+                "{}<br>{} → {}<br>SoC {} → {} %, {} km<br>in {} kWh / out {} kWh",
+                pl.col("session_id"),
+                pl.col("start_ts").dt.strftime("%Y-%m-%d %H:%M"),
+                pl.col("end_ts").dt.strftime("%H:%M"),
+                pl.col("soc_start_pct").round(0),
+                pl.col("soc_end_pct").round(0),
+                pl.col("distance_km").round(1).fill_null(0),
+                pl.col("energy_in_kwh").round(1).fill_null(0),
+                pl.col("energy_out_kwh").round(1).fill_null(0),
+            )
+        ).to_series()
+        fig.add_bar(
+            base=s["start_ts"].to_numpy(),
+            x=((s["end_ts"] - s["start_ts"]).dt.total_milliseconds()).to_numpy(),
+            y=[kind] * s.height,
+            orientation="h",
+            marker_color=colors[kind],
+            name=kind,
+            text=detail.to_numpy(),
+            textposition="none",
+            hovertemplate="%{text}<extra></extra>",
+        )
+    fig.update_layout(showlegend=False, barmode="overlay")
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(categoryorder="array", categoryarray=["park", "charge", "drive"])
     return _layout(fig, "Sessions", "", height=260)
 
 
@@ -299,7 +319,11 @@ def signal_explorer(series: pl.DataFrame, signals: list[str]) -> Any:
         subplot_titles=[s.split(".", 1)[-1] for s in signals],
     )
     for i, sig in enumerate(signals, start=1):
-        s = _segments(series.filter(pl.col("signal") == sig).sort("ts"))
+        s = _segments(
+            series.filter(pl.col("signal") == sig)
+            .sort("ts")
+            .with_columns(pl.col("ts").dt.epoch("ms"))
+        )
         if not s.height:
             continue
         color = _PALETTE[(i - 1) % len(_PALETTE)]
@@ -338,6 +362,7 @@ def signal_explorer(series: pl.DataFrame, signals: list[str]) -> Any:
             row=i,
             col=1,
         )
+    fig.update_xaxes(type="date", hoverformat="%Y-%m-%d %H:%M")
     fig.update_layout(height=max(220 * n, 260), margin={"l": 50, "r": 10, "t": 30, "b": 30})
     return fig
 
