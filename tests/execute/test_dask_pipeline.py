@@ -37,14 +37,29 @@ def _check_same(local: dict, other: dict) -> None:
     assert {"quality_vehicles", "quality_events", "sessions", "soh", "soh_observations"} <= same
 
 
-def test_dask_local_cluster_matches_local(exec_fleet, local_reference, tmp_path):
+@pytest.fixture(scope="module")
+def local_cluster():
     from analytics.execute.cluster import DaskExecutor
 
+    with DaskExecutor(workers=2) as ex:
+        yield ex
+
+
+def test_local_cluster_workers_limit_threads(local_cluster):
+    assert len(local_cluster.worker_pids()) == 2
+    reports = local_cluster.thread_reports()
+    assert len(reports) == 2
+    for r in reports:
+        assert r["polars_threads"] == 1
+        assert r["duckdb_threads"] == 1
+        assert r["env"]["POLARS_MAX_THREADS"] == "1"
+        assert set(r["blas_threads"]) <= {1}
+
+
+def test_dask_local_cluster_matches_local(exec_fleet, local_reference, local_cluster, tmp_path):
     _, local = local_reference
     path = tmp_path / "dask.duckdb"
-    with DaskExecutor(workers=2) as ex:
-        assert len(ex.worker_pids()) == 2
-        summaries = build(path, exec_fleet, executor=ex)
+    summaries = build(path, exec_fleet, executor=local_cluster)
     assert summaries["sessions"]["vehicles"] == local["quality_vehicles"].height
     _check_same(local, table_frames(path))
 
