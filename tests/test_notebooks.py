@@ -10,7 +10,10 @@ nothing next to the warehouse or the fleet (its own files go under the temporary
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
+import shutil
 import time
 from pathlib import Path
 
@@ -36,24 +39,42 @@ def _tree_state(folder: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-def research_fleet(tmp_path_factory):
-    """A small simulated fleet with its truth, and a warehouse built from it by every stage."""
+def _build_fleet(root: Path) -> None:
     from analytics.pipeline import run_stages
     from analytics.serving import publish_snapshot
     from analytics.simulate import FleetConfig, load_fleet, simulate_fleet, write_outputs
     from analytics.warehouse import open_warehouse
 
-    root = tmp_path_factory.mktemp("research")
     fleet = simulate_fleet(FleetConfig(vehicles=6, days=240, seed=21, workers=1))
     write_outputs(fleet, root / "fleet", formats=[])  # metadata and truth files only
     warehouse = root / "data" / "warehouse.duckdb"
-    warehouse.parent.mkdir()
+    warehouse.parent.mkdir(parents=True)
     with open_warehouse(warehouse) as wh:
         load_fleet(wh, fleet)
         run_stages(wh, echo=lambda _: None)
         publish_snapshot(wh)
-    return warehouse, root / "fleet"
+
+
+@pytest.fixture(scope="module")
+def research_fleet(tmp_path_factory):
+    """A small simulated fleet with its truth, and a warehouse built from it by every stage.
+
+    Built once per test run: parallel workers (pytest-xdist) share the folder of their run and
+    wait on a lock for the first one to finish building it.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root = shared / "research-fleet"
+    with open(shared / "research-fleet.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (root / "ready").exists():
+                shutil.rmtree(root, ignore_errors=True)
+                _build_fleet(root)
+                (root / "ready").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return root / "data" / "warehouse.duckdb", root / "fleet"
 
 
 def test_there_are_the_five_notebooks():
