@@ -1,7 +1,7 @@
 """The research notebooks under notebooks/: stored without outputs, each opening with what it
 shows and how long it takes, and each executing top to bottom on a small generated fleet.
 
-One fleet (6 vehicles x 240 days, every chemistry) is simulated per test module, run through
+One fleet (6 vehicles x 240 days, every chemistry) is simulated per test run, run through
 every pipeline stage into a temporary warehouse and published as a serving snapshot, as
 ``analytics run`` leaves it. Each notebook then runs in a real kernel with its inputs pointed
 there by environment variables; it must raise no error, draw its figures with plotly, and write
