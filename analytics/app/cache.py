@@ -43,7 +43,10 @@ def _read(name: str, path: str, key: DataKey, args: tuple[Any, ...]) -> Any:
     from analytics.serving import open_serving
 
     fn = getattr(queries, name)
-    with open_serving(path) as wh:
+    # a snapshot key pins its version: every query of one page reads the same published data,
+    # even when a batch job publishes a newer one while the page renders
+    version = key[1] if key[0] == "snapshot" else None
+    with open_serving(path, version=version) as wh:
         return fn(wh, *args)
 
 

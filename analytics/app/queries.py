@@ -130,8 +130,9 @@ def cohort_bands(
 ) -> pl.DataFrame:
     """SoH percentile bands (p10/p50/p90) per group and age bin, computed in SQL.
 
-    Same definition as :func:`analytics.forecast.curves.cohort_curves` on the age axis.
-    ``vehicle_ids`` restricts the fleet (None = every vehicle).
+    Same definition as :func:`analytics.forecast.curves.cohort_curves` on the age axis (age
+    from ``degradation_features``; before the forecast stage has run, from the registration
+    date). ``vehicle_ids`` restricts the fleet (None = every vehicle).
     """
     if by not in COHORT_GROUPS:
         raise ConfigError(f"unknown grouping {by!r}; use one of {', '.join(COHORT_GROUPS)}")
@@ -144,7 +145,18 @@ def cohort_bands(
             )
         where = "AND list_contains($vids, s.vehicle_id)"
         params["vids"] = list(vehicle_ids)
-    sql = _sql("cohort_bands.sql").replace("{group}", COHORT_GROUPS[by]).replace("{where}", where)
+    if _count(wh, "degradation_features"):
+        age = "f.age_days"
+        join = "JOIN degradation_features f ON f.vehicle_id = s.vehicle_id AND f.date = s.date"
+    else:  # before `analytics forecast`: age from the registration date
+        age, join = "date_diff('day', v.first_registration_date, s.date)", ""
+    sql = (
+        _sql("cohort_bands.sql")
+        .replace("{group}", COHORT_GROUPS[by])
+        .replace("{age}", age)
+        .replace("{join}", join)
+        .replace("{where}", where)
+    )
     return wh.sql(sql, params)
 
 

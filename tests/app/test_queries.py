@@ -128,3 +128,24 @@ def test_reports_on_a_snapshot_without_raw_signals_read_the_rollup():
         assert not signals_from_rollup(wh)  # present now: left alone
     finally:
         wh.close()
+
+
+def test_cohort_bands_before_the_forecast_stage_use_the_registration_date():
+    from analytics.reports.synthetic import populate
+    from analytics.warehouse import open_warehouse
+
+    wh = open_warehouse(":memory:")
+    try:
+        populate(wh, vehicles=6, days=120, seed=2, with_signals=False)
+        assert wh.one("SELECT count(*) FROM degradation_features")[0] == 0
+        bands = queries.cohort_bands(wh, "model", min_vehicles=1)
+        assert bands.height > 0
+        ages = wh.sql(
+            "SELECT min(date_diff('day', v.first_registration_date, s.date)) / 365.25 AS lo, "
+            "max(date_diff('day', v.first_registration_date, s.date)) / 365.25 AS hi "
+            "FROM soh s JOIN vehicles v USING (vehicle_id)"
+        ).row(0, named=True)
+        assert ages["lo"] - 0.25 <= bands["x"].min() and bands["x"].max() <= ages["hi"] + 0.25
+        assert (bands["p10"] <= bands["p50"]).all() and (bands["p50"] <= bands["p90"]).all()
+    finally:
+        wh.close()

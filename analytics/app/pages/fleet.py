@@ -130,8 +130,9 @@ def _body(ctx: PageContext) -> None:
                 st.plotly_chart(figures.cohort_bands(bands, by), key="bands")
             else:
                 st.info(
-                    "No degradation curves: they need `degradation_features` from "
-                    "`analytics forecast` and at least two vehicles per group and age bin."
+                    "No degradation curves yet: they need each vehicle's age (registration "
+                    "date, or `analytics forecast`) and at least two vehicles per group and "
+                    "age bin."
                 )
     _table(sel)
 
