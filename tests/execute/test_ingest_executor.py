@@ -22,7 +22,9 @@ def test_dask_ingest_equals_local(exec_fleet, tmp_path):
 
     vid = exec_fleet.vehicle_ids[0]
     (day,) = can_days(exec_fleet.run(vid), 1)
-    highres = exec_fleet.highres(vid, day).head(900)  # 15 minutes at 1 Hz
+    day_frame = exec_fleet.highres(vid, day).with_row_index("i")
+    moving = day_frame.filter(pl.col("speed_kmh") > 0)["i"][0]
+    highres = day_frame.slice(moving, 900).drop("i")  # 15 minutes of driving at 1 Hz
     logs = tmp_path / "logs"
     for k, fmt in enumerate(["candump", "blf", "asc", "mf4"]):
         shifted = highres.with_columns(pl.col("ts") + pl.duration(hours=k))
