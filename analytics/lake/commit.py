@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from analytics.lake.errors import LakeError
+from analytics.lake.files import delete_stub
 from analytics.lake.layout import write_partitions
 from analytics.lake.manifest import source_manifest
-from analytics.lake.table import MANIFEST_KEY, Lake
+from analytics.lake.table import MANIFEST_KEY, Lake, LiveFile
 
 __all__ = ["LakeCommit", "commit_source"]
 
@@ -68,13 +70,18 @@ def commit_source(con: Any, lake: Lake, source_id: int, rows_table: str) -> Lake
             ).fetchall()
         }
         lake.refresh()  # another process may have committed since this one last looked
+        base = lake.snapshot_id()
         old = [f for f in lake.live_files() if (f.vehicle_id, f.date) in touched]
         _merge(con, rows_table, [f.path for f in old])
         written = write_partitions(con, _MERGE, lake.root)
         con.execute(f"DROP TABLE IF EXISTS {_MERGE}")
         new_paths = {w.path for w in written}
         old_paths = {f.path for f in old}
-        added = sorted(new_paths - old_paths)  # a file already in the table is not added again
+        added = [  # a file already in the table is not added again
+            LiveFile(w.path, w.vehicle_id, w.date, w.rows, Path(w.path).stat().st_size)
+            for w in written
+            if w.path not in old_paths
+        ]
         removed = [f for f in old if f.path not in new_paths]
         # counts only: the snapshot's own manifests list the files, and the summary of every
         # snapshot is rewritten into each new metadata file
@@ -86,10 +93,12 @@ def commit_source(con: Any, lake: Lake, source_id: int, rows_table: str) -> Lake
         # additions only: a merging append keeps the manifest count bounded as commits pile up
         with update.overwrite() if removed else update.merge_append() as op:
             for f in removed:
-                op.delete_data_file(f.data_file)
-            for path in added:
+                op.delete_data_file(
+                    delete_stub(lake.table, f.path, f.vehicle_id, f.date, f.rows, f.bytes)
+                )
+            for f in added:
                 op.append_data_file(
-                    parquet_file_to_data_file(lake.table.io, tx.table_metadata, path)
+                    parquet_file_to_data_file(lake.table.io, tx.table_metadata, f.path)
                 )
         tx.commit_transaction()
     except LakeError:
@@ -99,11 +108,10 @@ def commit_source(con: Any, lake: Lake, source_id: int, rows_table: str) -> Lake
             f"could not commit source {source_id} to the lake at {lake.root}: {exc}; nothing "
             "was committed, ingest the file again"
         ) from exc
-    lake.refresh()
-    snap = lake.table.current_snapshot()
+    lake.committed(base, added, removed)
     return LakeCommit(
-        snap.snapshot_id if snap else None,
-        added,
-        [f.path for f in removed],
+        lake.snapshot_id(),
+        sorted(f.path for f in added),
+        sorted(f.path for f in removed),
         sum(manifest["rows"].values()),
     )

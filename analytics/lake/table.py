@@ -10,19 +10,19 @@ time. The table ``telemetry.signals`` is partitioned by ``identity(vehicle_id)``
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from analytics.lake.errors import LakeError
+from analytics.lake.files import from_manifests, read_index, write_index
 
 __all__ = ["MANIFEST_KEY", "Lake", "LiveFile", "open_lake"]
 
 NAMESPACE = "telemetry"
 TABLE = "telemetry.signals"
 MANIFEST_KEY = "analytics.manifest"  # snapshot summary property holding the ingest manifest
-_EPOCH = date(1970, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,7 @@ class LiveFile:
     vehicle_id: str
     date: date
     rows: int
-    data_file: Any = field(default=None, compare=False, repr=False)  # pyiceberg DataFile
+    bytes: int
 
 
 def _schema() -> Any:
@@ -67,35 +67,51 @@ class Lake:
         self.catalog = catalog
         self.table = catalog.load_table(TABLE)
         self._files: list[LiveFile] | None = None
+        self._files_of: int | None = None  # the snapshot id the list belongs to
+
+    def snapshot_id(self) -> int | None:
+        snap = self.table.current_snapshot()
+        return snap.snapshot_id if snap is not None else None
 
     def refresh(self) -> None:
         """Reload the table's metadata (after a commit by this or another process)."""
         self.table = self.catalog.load_table(TABLE)
-        self._files = None
 
     def live_files(self) -> list[LiveFile]:
         """Every data file of the current snapshot, sorted by vehicle, date and path."""
-        if self._files is None:
-            snap = self.table.current_snapshot()
-            files: list[LiveFile] = []
-            if snap is not None:
-                io = self.table.io
-                for manifest in snap.manifests(io):
-                    for entry in manifest.fetch_manifest_entry(io, discard_deleted=True):
-                        df = entry.data_file
-                        vid, day = df.partition[0], df.partition[1]
-                        files.append(
-                            LiveFile(
-                                df.file_path,
-                                str(vid),
-                                _EPOCH + timedelta(days=int(day)),
-                                int(df.record_count),
-                                df,
-                            )
-                        )
-            files.sort(key=lambda f: (f.vehicle_id, f.date, f.path))
-            self._files = files
+        sid = self.snapshot_id()
+        if self._files is None or self._files_of != sid:
+            rows = []
+            if sid is not None:
+                rows = read_index(self.root, sid)
+                if rows is None:
+                    rows = from_manifests(self.table, self.table.current_snapshot())
+                    write_index(self.root, sid, rows)
+            self._set(sid, [LiveFile(*r) for r in rows])
+        assert self._files is not None
         return self._files
+
+    def _set(self, sid: int | None, files: list[LiveFile]) -> None:
+        files.sort(key=lambda f: (f.vehicle_id, f.date, f.path))
+        self._files, self._files_of = files, sid
+
+    def committed(self, base: int | None, added: list[LiveFile], removed: list[LiveFile]) -> None:
+        """Record a commit made on top of snapshot ``base``: the new list is the old one with
+        these changes (or, when another commit came in between, read afresh)."""
+        self.refresh()
+        snap = self.table.current_snapshot()
+        if snap is None or snap.parent_snapshot_id != base or self._files_of != base:
+            self._files = None
+            self.live_files()
+            return
+        gone = {f.path for f in removed}
+        files = [f for f in self._files or [] if f.path not in gone] + added
+        self._set(snap.snapshot_id, files)
+        write_index(
+            self.root,
+            snap.snapshot_id,
+            [(f.path, f.vehicle_id, f.date, f.rows, f.bytes) for f in files],
+        )
 
     def vehicle_files(self, vehicle_id: str) -> list[str]:
         """Paths of one vehicle's data files in the current snapshot, in date order."""

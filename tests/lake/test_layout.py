@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from datetime import UTC
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from analytics.ingest.load import ingest_file
 from analytics.lake import LakeError, configure, open_lake, vehicle_files
+from analytics.lake.files import from_manifests
 from analytics.warehouse import open_warehouse, read_signals, vehicle_ids
 
 from .helpers import ingest_fleet, long_files
@@ -157,8 +159,17 @@ def test_overlapping_file_replaces_partition_files_without_duplicates(
             manifest["vehicle_ids"][0]: b.rows_written
         }
         vid = manifest["vehicle_ids"][0]
-    parts = [(f.vehicle_id, f.date) for f in open_lake(lpath).live_files()]
+    lake = open_lake(lpath)
+    parts = [(f.vehicle_id, f.date) for f in lake.live_files()]
     assert len(parts) == len(set(parts)) and all(p[0] == vid for p in parts)
+    # the file index kept beside the table is exactly what Iceberg's manifests list
+    listed = from_manifests(lake.table, lake.table.current_snapshot())
+    assert sorted(listed) == sorted(
+        (f.path, f.vehicle_id, f.date, f.rows, f.bytes) for f in lake.live_files()
+    )
+    shutil.rmtree(lpath / "index")  # a cache: rebuilt from the manifests when missing
+    assert open_lake(lpath).live_files() == lake.live_files()
+    assert len(list((lpath / "index").glob("files-*.parquet"))) == 1
 
 
 def test_configure_refuses_what_it_cannot_do(fleet_dir, lake_paths, tmp_path):
