@@ -30,7 +30,7 @@ def _finance_inputs(ctx: PageContext, vid: str) -> dict[str, Any]:
         min_value=0.0,
         value=float(meta.get("price_new_eur") or 0.0),
         step=1000.0,
-        key="fin_price",
+        key=f"fin_price_{vid}",  # a vehicle's own price, not the last one typed
         help="Sets price_new_eur; the book value is estimated from it unless given below",
     )
     if price > 0 and price != (meta.get("price_new_eur") or 0.0):

@@ -161,10 +161,14 @@ def test_report_inputs_reach_the_report(monkeypatch, app_warehouse):
 
     vid = app_warehouse["vehicles"][0]
     at = _open(monkeypatch, app_warehouse["path"], "finance", vid)
-    at.number_input(key="fin_price").set_value(41000.0).run()
+    at.number_input(key=f"fin_price_{vid}").set_value(41000.0).run()
     _clean(at)
     params = at.json[0].value
     assert '"price_new_eur": 41000.0' in params
+    other = app_warehouse["vehicles"][1]
+    at.selectbox(key="vehicle_pick").set_value(other).run()  # a typed price stays with its car
+    _clean(at)
+    assert '"price_new_eur": 41000.0' not in at.json[0].value
     built = reports.build(
         str(app_warehouse["path"]),
         ("test",),
