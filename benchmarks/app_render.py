@@ -20,8 +20,9 @@ Measured, per page (Fleet at ``/fleet``, Vehicle at ``/vehicle?vehicle=<id>``):
   cold run made.
 
 Baselines in the same run: the page's queries run directly on the snapshot (one connection
-each, as the app's cache does; no Streamlit), and a one-metric Streamlit script in the
-browser, the floor the framework itself sets.
+each, as the app's cache does; no Streamlit); the import of the app's modules in a fresh
+process (part of every cold start); and a one-metric Streamlit script in the browser, the
+floor the framework itself sets.
 
 Targets: cold under 2 s and warm under 0.5 s per page, judged on the browser medians to the
 metric being visible (warm: both the reload and the page switch). Needs Chromium for the browser rows (``bash scripts/browser.sh``).
@@ -36,6 +37,8 @@ import functools
 import importlib.util
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -211,6 +214,31 @@ def _browser(
     return out
 
 
+_IMPORTS = """
+import time, streamlit
+t0 = time.perf_counter()
+import duckdb, plotly.graph_objects, analytics.serving, analytics.app.context
+import analytics.app.pages.fleet, analytics.app.pages.vehicle
+print(time.perf_counter() - t0)
+"""
+
+
+def _imports(repeat: int) -> list[float]:
+    """What a fresh server spends importing the app's modules (after Streamlit) on its first page."""
+    return [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", _IMPORTS],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            ).stdout
+        )
+        for _ in range(repeat)
+    ]
+
+
 def _blank_script(folder: Path) -> Path:
     script = folder / "blank_app.py"
     script.write_text('import streamlit as st\n\nst.metric("Vehicles", 1000)\n')
@@ -256,11 +284,12 @@ def main() -> None:
             for page, calls in at["queries"].items()
         }
         pages = {"Fleet": ("/fleet", "Vehicles"), "Vehicle": (f"/vehicle?vehicle={vid}", "SoH")}
-        browser = blank = None
+        browser = blank = imports = None
         if bu.chromium_path() is None:
             print("no Chromium (run `bash scripts/browser.sh`): browser rows left out")
         else:
             browser = _browser(bu, path, APP, pages, args.repeat, tmp)
+            imports = _imports(args.repeat)
             blank = _browser(
                 bu, path, _blank_script(tmp), {"blank": ("/", "Vehicles")}, args.repeat, tmp
             )
@@ -287,6 +316,8 @@ def main() -> None:
         print(_row(page, "AppTest cold cache: script run", at["times"][page, "cold"], None))
         print(_row(page, "AppTest warm: script run", at["times"][page, "warm"], None))
         print(_row(page, "baseline: its queries alone", base[page], None))
+    if imports:
+        print(_row("baseline", "app imports in a fresh process", imports, None))
     if blank:
         for kind in ("cold", "reload"):
             runs = blank["blank", kind]
