@@ -11,9 +11,11 @@ vehicles (the SoH stage's BMS calibration, the charging stage's inlet fits) keep
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -26,18 +28,51 @@ __all__ = [
     "load_states",
     "record_fingerprints",
     "save_states",
+    "signal_keys",
     "stored_fingerprints",
 ]
 
 
-def input_fingerprints(wh: Warehouse) -> dict[str, str]:
-    """Fingerprint of every vehicle with signals, by vehicle id."""
+def _sql(name: str) -> str:
     from importlib import resources
 
+    return resources.files("analytics.execute").joinpath("sql", name).read_text("utf-8")
+
+
+def signal_keys(wh: Warehouse) -> pl.DataFrame:
+    """``vehicle_id, signal_key``: one value per vehicle that changes with its signal rows.
+
+    In lake mode the lake's files are named by the SHA-256 of their bytes, one per vehicle and
+    day, so the sorted names of a vehicle's live files identify its rows without reading them;
+    otherwise one aggregate query hashes every row.
+    """
+    lake = getattr(wh, "lake", None)
+    if lake is None:
+        return wh.sql(_sql("signal_keys.sql"))
+    names: dict[str, list[str]] = {}
+    for f in lake.live_files():
+        names.setdefault(f.vehicle_id, []).append(f"{f.date}/{Path(f.path).name}")
+    return pl.DataFrame(
+        {
+            "vehicle_id": list(names),
+            "signal_key": [
+                hashlib.sha256("\n".join(sorted(v)).encode()).hexdigest() for v in names.values()
+            ],
+        },
+        schema={"vehicle_id": pl.String, "signal_key": pl.String},
+    )
+
+
+def input_fingerprints(wh: Warehouse) -> dict[str, str]:
+    """Fingerprint of every vehicle with signals, by vehicle id."""
     from analytics import __version__
 
-    sql = resources.files("analytics.execute").joinpath("sql", "fingerprints.sql").read_text()
-    rows = wh.execute(sql, {"version": __version__}).fetchall()
+    keys = signal_keys(wh)
+    wh.con.register("_signal_keys", keys.to_arrow())
+    try:
+        rows = wh.execute(_sql("fingerprints.sql"), {"version": __version__}).fetchall()
+    finally:
+        wh.con.unregister("_signal_keys")
     return {vid: fp for vid, fp in rows}
 
 

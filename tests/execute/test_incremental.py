@@ -51,3 +51,30 @@ def test_more_data_for_one_vehicle_remodels_only_that_vehicle(exec_fleet, tmp_pa
     with open_warehouse(full) as wh:
         run_stages(wh, incremental=False, **quiet)
     assert not differences(table_frames(path), table_frames(full))
+
+
+def test_lake_fingerprints_follow_the_lake_files(exec_fleet, tmp_path):
+    """In lake mode a fingerprint comes from the vehicle's content-named files, not its rows."""
+    from analytics.execute.incremental import input_fingerprints
+    from analytics.ingest import ingest_paths
+    from analytics.lake import configure
+    from analytics.warehouse import open_warehouse
+
+    a, b = exec_fleet.vehicle_ids[:2]
+    tel = pl.concat([exec_fleet.telemetry(v) for v in (a, b)]).select(
+        "vehicle_id", "ts", "signal", pl.col("value").cast(pl.Float64)
+    )
+    cut = tel["ts"].min() + timedelta(days=20)
+    tel.filter(pl.col("ts") < cut).write_parquet(tmp_path / "first.parquet")
+    tel.filter((pl.col("ts") >= cut) & (pl.col("vehicle_id") == b)).write_parquet(
+        tmp_path / "more.parquet"
+    )
+    with open_warehouse(tmp_path / "w.duckdb") as wh:
+        configure(wh, tmp_path / "lake")
+        assert wh.lake is not None  # signals are read from the lake's files
+        ingest_paths(wh, [tmp_path / "first.parquet"], show_progress=False, workers=1)
+        before = input_fingerprints(wh)
+        ingest_paths(wh, [tmp_path / "more.parquet"], show_progress=False, workers=1)
+        after = input_fingerprints(wh)
+    assert set(before) == set(after) == {a, b}
+    assert before[a] == after[a] and before[b] != after[b]
