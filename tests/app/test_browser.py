@@ -2,8 +2,9 @@
 
 Checks what only a browser shows, on the small pipeline warehouse of ``conftest.py``: the
 fleet page draws its metrics and a plotly chart, a vehicle page opened by its URL shows the
-vehicle and its SoH, the finance report's "Download PDF" button delivers a PDF file, and every
-page (and the page of a vehicle with almost no data) draws without an exception box.
+vehicle and its SoH, the finance report's "Download PDF" button delivers the PDF of the
+report on the page (same fingerprint), and every page (and the page of a vehicle with almost
+no data) draws without an exception box.
 Screenshots of every page go to ``tests/artifacts/screenshots/`` (git-ignored;
 ``$ANALYTICS_SCREENSHOTS`` chooses another folder) so a person can look at what was drawn.
 
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from .browser_util import app_server, browser_page, chromium_path, metric, screenshot, wait_drawn
 
@@ -118,6 +121,13 @@ def test_app_in_a_real_browser(served, shots):
         info.value.save_as(pdf)
         assert info.value.suggested_filename.endswith(".pdf")
         assert pdf.read_bytes()[:4] == b"%PDF"
+        # the file is the report on the page: same fingerprint
+        shown = re.search(
+            r"Fingerprint\W+([0-9a-f]{64})", page.get_by_test_id("stMain").inner_text()
+        )
+        assert shown, "the finance page shows no fingerprint"
+        first_page = PdfReader(pdf).pages[0].extract_text()
+        assert shown.group(1) in first_page.replace(" ", ""), first_page[:400]
 
         # A vehicle with five minutes of data: messages, not failures
         page.goto(f"{url}/vehicle?vehicle={tiny}")
