@@ -15,7 +15,7 @@ import streamlit as st
 
 from analytics.app import cache
 from analytics.config import resolve_warehouse
-from analytics.errors import AnalyticsError
+from analytics.errors import AnalyticsError, SchemaError, WarehouseLockedError
 
 __all__ = [
     "INGEST_FIRST",
@@ -61,6 +61,16 @@ def page_context() -> PageContext:
     try:
         key = cache.data_key(path)
         status = cache.read("data_status", path, key)
+    except WarehouseLockedError as exc:
+        st.warning(
+            f"{exc}\n\nThe app reads the serving snapshot that every writing command publishes "
+            "when it finishes; this warehouse has none yet. Reload when the job is done, or "
+            "publish one with `analytics publish`."
+        )
+        st.stop()
+    except SchemaError as exc:
+        st.warning(str(exc))
+        st.stop()
     except AnalyticsError as exc:
         text = str(exc)
         if "ingest data first" not in text:

@@ -187,3 +187,31 @@ def test_fleet_filters_narrow_the_table(monkeypatch, app_warehouse):
     shown = at.dataframe[0].value
     assert set(shown["chemistry"]) == {chem}
     assert _metric(at, "Vehicles").value == str(len(shown))
+
+
+def test_writer_holding_an_unpublished_warehouse_is_a_message(monkeypatch, tmp_path):
+    """Before any snapshot exists the app reads the warehouse file itself; while another
+    process writes it, every page says why it cannot read and what to do."""
+    import subprocess
+    import sys
+
+    from analytics.warehouse import open_warehouse
+
+    path = tmp_path / "warehouse.duckdb"
+    open_warehouse(path).close()
+    code = (
+        "import sys; from analytics.warehouse import open_warehouse; "
+        f"wh = open_warehouse({str(path)!r}); print('ready', flush=True); sys.stdin.read()"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as writer:
+        try:
+            assert writer.stdout.readline().strip() == "ready"
+            at = _open(monkeypatch, path, "vehicle")
+            assert not at.exception, [e.value for e in at.exception]
+            shown = [w.value for w in at.warning]
+            assert any("analytics publish" in w for w in shown), shown
+        finally:
+            writer.stdin.close()
+            writer.wait(timeout=30)
