@@ -60,5 +60,7 @@ def run(args: argparse.Namespace) -> int:
         "--browser.gatherUsageStats",
         "false",
     ]
-    print(f"serving {path} ({what}) on http://localhost:{args.port} (Ctrl+C to stop)")
+    print(f"serving {path} ({what}) on http://localhost:{args.port} (Ctrl+C to stop)", flush=True)
+    if os.name == "posix":  # become the server: signals reach it, nothing is left behind
+        os.execve(sys.executable, cmd, env)
     return subprocess.call(cmd, env=env)
