@@ -129,6 +129,7 @@ def _copy_into(wh: Warehouse, tmp: Path, version: int, created: datetime) -> dic
         counts: dict[str, int] = {}
         for name in _base_tables(wh):
             con.execute(f'CREATE TABLE snap."{name}" AS FROM "{db}".main."{name}"')
+        _copy_views(wh, db)
         _freeze_lake_signals(wh)
         con.execute("CREATE VIEW snap.signal_minutes AS " + _sql("signal_minutes.sql"))
         con.execute(_sql("serving_info.sql"))
@@ -145,6 +146,23 @@ def _copy_into(wh: Warehouse, tmp: Path, version: int, created: datetime) -> dic
     finally:
         con.execute("DETACH snap")
     return counts
+
+
+def _copy_views(wh: Warehouse, db: str) -> None:
+    """Re-create the warehouse's views in the snapshot (bound to the snapshot's tables)."""
+    views = wh.con.execute(
+        "SELECT sql FROM duckdb_views() WHERE database_name = ? AND schema_name = 'main' "
+        "AND NOT internal AND NOT temporary ORDER BY view_name",
+        [db],
+    ).fetchall()
+    if not views:
+        return
+    wh.con.execute("USE snap")
+    try:
+        for (sql,) in views:
+            wh.con.execute(sql)
+    finally:
+        wh.con.execute(f'USE "{db}"')
 
 
 def _freeze_lake_signals(wh: Warehouse) -> None:

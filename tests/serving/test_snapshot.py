@@ -147,3 +147,13 @@ def test_a_reader_can_pin_the_version_it_started_with(warehouse):
         assert snap.one("SELECT count(*) FROM sessions")[0] == 0
     with pytest.raises(WarehouseError, match="no longer kept"):
         open_serving(warehouse, version=99)
+
+
+def test_views_are_in_the_snapshot_and_read_its_tables(warehouse):
+    with open_warehouse(warehouse) as wh:
+        publish_snapshot(wh)
+        expected = wh.one("SELECT count(*) FROM charging_flexibility_fleet")[0]
+        wh.execute("DELETE FROM charging_flexibility")
+    with open_serving(warehouse) as snap:
+        assert expected > 0
+        assert snap.one("SELECT count(*) FROM charging_flexibility_fleet")[0] == expected
