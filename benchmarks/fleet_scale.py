@@ -12,7 +12,7 @@ One run:
    per-vehicle costs (said so in the output: projected, not measured).
 
 Usage: python benchmarks/fleet_scale.py [--vehicles 100] [--days 365] [--seed 41]
-       [--executors local,processes,dask] [--project 100000] [--keep DIR]
+       [--executors local,processes,dask] [--project 100000] [--keep DIR [--reuse]]
 """
 
 from __future__ import annotations
@@ -257,6 +257,9 @@ def main() -> None:
     ap.add_argument("--executors", default="local,processes,dask")
     ap.add_argument("--project", type=int, default=100_000)
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (default: a temp dir)")
+    ap.add_argument(
+        "--reuse", action="store_true", help="with --keep: reuse the fleet and runs found in DIR"
+    )
     ap.add_argument("--one", nargs=2, metavar=("EXECUTOR", "WAREHOUSE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
@@ -265,19 +268,30 @@ def main() -> None:
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="fleetscale-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        prep = prepare(args, work)
+        done = work / "prepared.json"
+        if args.reuse and done.is_file():
+            prep = json.loads(done.read_text())
+        else:
+            prep = prepare(args, work)
+            done.write_text(json.dumps(prep))
         print(f"prepared: {json.dumps(prep)}", flush=True)
         runs = []
         for spec in args.executors.split(","):
+            saved = work / f"{spec}.json"
+            if args.reuse and saved.is_file():
+                runs.append(json.loads(saved.read_text()))
+                continue
             path = work / f"{spec}.duckdb"
             shutil.copy(work / "base.duckdb", path)
             res = subprocess.run(
                 [sys.executable, __file__, "--one", spec, str(path)],
-                check=True,
                 capture_output=True,
                 text=True,
             )
+            if res.returncode:
+                raise SystemExit(f"{spec} failed:\n{res.stderr[-4000:]}")
             runs.append(json.loads(res.stdout.strip().splitlines()[-1]))
+            saved.write_text(json.dumps(runs[-1]))
             print(f"{spec}: {json.dumps(runs[-1])}", flush=True)
         share = driver_share(work / f"{args.executors.split(',')[0]}.duckdb")
         print()
