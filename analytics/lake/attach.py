@@ -97,6 +97,8 @@ def attach(wh: Any) -> Lake | None:
         return None
     lake = open_lake(root)
     wh.lake = lake
+    # lake files never change once written (a new content is a new name): keep their footers
+    wh.execute("SET parquet_metadata_cache = true")
     if not wh.read_only:
         mirror(wh, lake)
     refresh_view(wh)
