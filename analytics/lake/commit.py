@@ -89,6 +89,7 @@ def commit_source(con: Any, lake: Lake, source_id: int, rows_table: str) -> Lake
         manifest["files_removed"] = len(removed)
         props = {MANIFEST_KEY: json.dumps(manifest, sort_keys=True)}
         tx = lake.table.transaction()
+        meta = tx.table_metadata  # computed once, not per file
         update = tx.update_snapshot(snapshot_properties=props)
         # additions only: a merging append keeps the manifest count bounded as commits pile up
         with update.overwrite() if removed else update.merge_append() as op:
@@ -97,9 +98,7 @@ def commit_source(con: Any, lake: Lake, source_id: int, rows_table: str) -> Lake
                     delete_stub(lake.table, f.path, f.vehicle_id, f.date, f.rows, f.bytes)
                 )
             for f in added:
-                op.append_data_file(
-                    parquet_file_to_data_file(lake.table.io, tx.table_metadata, f.path)
-                )
+                op.append_data_file(parquet_file_to_data_file(lake.table.io, meta, f.path))
         tx.commit_transaction()
     except LakeError:
         raise
