@@ -182,6 +182,8 @@ def test_configure_refuses_what_it_cannot_do(fleet_dir, lake_paths, tmp_path):
     with open_warehouse(wpath) as wh:
         configure(wh, lpath)
         configure(wh, lpath)  # the same folder again is fine
+        assert wh.one("SELECT count(*) FROM signals")[0] == 0  # an empty lake reads empty
+        assert vehicle_ids(wh) == [] and read_signals(wh, "any").height == 0
         with pytest.raises(LakeError, match="already stores its signals"):
             configure(wh, tmp_path / "other")
     with pytest.raises(LakeError, match="no lake"):
