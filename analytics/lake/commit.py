@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics.lake.errors import LakeError
-from analytics.lake.files import delete_stub
+from analytics.lake.files import data_files, delete_stub
 from analytics.lake.layout import write_partitions
 from analytics.lake.manifest import source_manifest
 from analytics.lake.table import MANIFEST_KEY, Lake, LiveFile
@@ -59,8 +59,6 @@ def commit_source(con: Any, lake: Lake, source_id: int, rows_table: str) -> Lake
     """Write ``rows_table``'s rows for ``source_id`` to the lake and commit them with its
     manifest (read from ``sources``/``ingest_issues``/``quarantine`` in ``con``'s open
     transaction). Raises :class:`LakeError` when nothing could be committed."""
-    from pyiceberg.io.pyarrow import parquet_file_to_data_file
-
     try:
         manifest = source_manifest(con, source_id, rows_table)
         touched = {
@@ -97,8 +95,8 @@ def commit_source(con: Any, lake: Lake, source_id: int, rows_table: str) -> Lake
                 op.delete_data_file(
                     delete_stub(lake.table, f.path, f.vehicle_id, f.date, f.rows, f.bytes)
                 )
-            for f in added:
-                op.append_data_file(parquet_file_to_data_file(lake.table.io, meta, f.path))
+            for df in data_files(lake.table, meta, [f.path for f in added]):
+                op.append_data_file(df)
         tx.commit_transaction()
     except LakeError:
         raise

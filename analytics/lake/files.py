@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["delete_stub", "from_manifests", "read_index", "write_index"]
+__all__ = ["data_files", "delete_stub", "from_manifests", "read_index", "write_index"]
 
 _EPOCH = date(1970, 1, 1)
 _SCHEMA = pa.schema(
@@ -100,3 +100,51 @@ def delete_stub(table: Any, path: str, vehicle_id: str, day: date, rows: int, si
     )
     stub.spec_id = table.metadata.default_spec_id
     return stub
+
+
+def data_files(table: Any, meta: Any, paths: list[str]) -> list[Any]:
+    """DataFiles (partition, counts, column bounds) for new lake files, read from their footers.
+
+    The first file goes through pyiceberg's full check against the table schema; every lake
+    file is written with the same Arrow schema, so the others reuse its statistics plan instead
+    of repeating the check (which costs more than reading the footer).
+    """
+    from pyiceberg.io.pyarrow import (
+        compute_statistics_plan,
+        data_file_statistics_from_parquet_metadata,
+        parquet_file_to_data_file,
+        parquet_path_to_id_mapping,
+    )
+    from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
+
+    if not paths:
+        return []
+    first = parquet_file_to_data_file(table.io, meta, paths[0])
+    schema, spec = meta.schema(), meta.spec()
+    plan = compute_statistics_plan(schema, meta.properties)
+    mapping = parquet_path_to_id_mapping(schema)
+    ref = pq.read_metadata(paths[0]).schema.to_arrow_schema().remove_metadata()
+    out = [first]
+    for path in paths[1:]:
+        md = pq.read_metadata(path)
+        if md.schema.to_arrow_schema().remove_metadata() != ref:  # not ours: the full check
+            out.append(parquet_file_to_data_file(table.io, meta, path))
+            continue
+        stats = data_file_statistics_from_parquet_metadata(
+            parquet_metadata=md, stats_columns=plan, parquet_column_mapping=mapping
+        )
+        out.append(
+            DataFile.from_args(
+                content=DataFileContent.DATA,
+                file_path=path,
+                file_format=FileFormat.PARQUET,
+                partition=stats.partition(spec, schema),
+                file_size_in_bytes=os.path.getsize(path),
+                sort_order_id=None,
+                spec_id=meta.default_spec_id,
+                equality_ids=None,
+                key_metadata=None,
+                **stats.to_serialized_dict(),
+            )
+        )
+    return out

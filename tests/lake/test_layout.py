@@ -214,3 +214,32 @@ def test_vehicle_ids_that_need_escaping(lake_paths, tmp_path):
         assert wh.one("SELECT count(*) FROM signals WHERE vehicle_id = ?", [odd])[0] == 6
         dirs = {Path(f.path).parent.parent.name for f in wh.lake.live_files()}
         assert dirs == {"vehicle_id=fleet%20A%2F7%20%C3%BC%25", "vehicle_id=B-1"}
+
+
+def test_registered_statistics_match_pyiceberg_full_check(fleet_dir, lake_paths):
+    """Files registered through the shared statistics plan carry what pyiceberg's own
+    per-file path computes: partition, counts and column bounds."""
+    from pyiceberg.io.pyarrow import parquet_file_to_data_file
+
+    from analytics.lake.files import data_files
+
+    wpath, lpath = lake_paths
+    with open_warehouse(wpath) as wh:
+        configure(wh, lpath)
+        ingest_file(wh, long_files(fleet_dir)[0])
+        table = wh.lake.table
+        paths = [f.path for f in wh.lake.live_files()][:20]
+    fast = data_files(table, table.metadata, paths)
+    for path, got in zip(paths, fast, strict=True):
+        want = parquet_file_to_data_file(table.io, table.metadata, path)
+        for attr in (
+            "partition",
+            "record_count",
+            "file_size_in_bytes",
+            "value_counts",
+            "null_value_counts",
+            "lower_bounds",
+            "upper_bounds",
+            "column_sizes",
+        ):
+            assert getattr(got, attr) == getattr(want, attr), attr
