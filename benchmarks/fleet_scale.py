@@ -239,12 +239,13 @@ def report(
         f"(signals {share['read_signals_s'] * 1000:.0f} ms x3, sessions "
         f"{share['read_sessions_s'] * 1000:.0f} ms, charging inputs "
         f"{share['charging_s'] * 1000:.0f} ms); fleet forecast {fleet_s:.3f} s/vehicle",
-        f"PROJECTED for {target:,} vehicles x {args.days} days (not measured): compute "
-        f"{target * compute / 3600:,.1f} core-hours; the driver reads serially "
-        f"({wall_driver / 3600:,.1f} h), so about {workers} single-core workers keep up with one "
-        f"driver; wall time about {wall / 3600:,.1f} h (driver-bound) plus the forecast's "
-        f"pooled fit, assumed linear ({target * fleet_s / 3600:,.1f} h). More workers need the "
-        f"signals read from the lake by the workers themselves (docs/scale.md).",
+        f"PROJECTED for {target:,} vehicles x {args.days} days (not measured, linear in "
+        f"vehicles): worker compute {target * compute / 3600:,.1f} core-hours, the driver's "
+        f"serial reads {wall_driver / 3600:,.1f} h, the pooled forecast "
+        f"{target * fleet_s / 3600:,.1f} h in the driver. With one driver, {workers} "
+        f"single-core worker(s) keep up with its reads and the wall time is about "
+        f"{wall / 3600:,.1f} h whatever the cluster size; K drivers on disjoint parts of the "
+        f"fleet (one warehouse each) divide it by K (docs/scale.md).",
     ]
     return "\n".join(out)
 
