@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -79,17 +81,24 @@ def write_partitions(con: Any, table: str, root: Path) -> list[WrittenFile]:
         r[0] for r in con.execute(f"SELECT DISTINCT vehicle_id FROM {table} ORDER BY 1").fetchall()
     ]
     out: list[WrittenFile] = []
-    for vid in vehicles:
-        rows = con.sql(
-            f"SELECT vehicle_id, ts, signal, value, source_id, "
-            f"CAST(timezone('UTC', ts) AS DATE) AS day FROM {table} "
-            "WHERE vehicle_id = $vid ORDER BY ts, signal",
-            params={"vid": vid},
-        ).to_arrow_table()
-        days = rows.column("day").to_numpy().astype("datetime64[D]")
-        data = rows.drop_columns(["day"]).cast(ARROW_SCHEMA)
-        starts = np.concatenate(([0], np.flatnonzero(days[1:] != days[:-1]) + 1))
-        ends = np.append(starts[1:], len(days))
-        for s, e in zip(starts, ends, strict=True):
-            out.append(_write_one(root, data.slice(int(s), int(e - s)), vid, days[s].item()))
+    # Parquet encoding, compression and hashing release the GIL: days are written side by side
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        for vid in vehicles:
+            rows = con.sql(
+                f"SELECT vehicle_id, ts, signal, value, source_id, "
+                f"CAST(timezone('UTC', ts) AS DATE) AS day FROM {table} "
+                "WHERE vehicle_id = $vid ORDER BY ts, signal",
+                params={"vid": vid},
+            ).to_arrow_table()
+            days = rows.column("day").to_numpy().astype("datetime64[D]")
+            data = rows.drop_columns(["day"]).cast(ARROW_SCHEMA)
+            starts = np.concatenate(([0], np.flatnonzero(days[1:] != days[:-1]) + 1))
+            ends = np.append(starts[1:], len(days))
+            out += pool.map(
+                _write_one,
+                repeat(root),
+                [data.slice(int(s), int(e - s)) for s, e in zip(starts, ends, strict=True)],
+                repeat(vid),
+                [days[s].item() for s in starts],
+            )
     return out
