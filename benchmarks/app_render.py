@@ -20,14 +20,16 @@ Measured, per page (Fleet at ``/fleet``, Vehicle at ``/vehicle?vehicle=<id>``):
   cold run made.
 
 Baselines in the same run: the page's queries run directly on the snapshot (one connection
-each, as the app's cache does; no Streamlit); the import of the app's modules in a fresh
-process (part of every cold start); and a one-metric Streamlit script in the browser, the
-floor the framework itself sets.
+each, as the app's cache does; no Streamlit); the same browser runs on a 20-vehicle
+warehouse (what the fleet's size costs); the import of the app's modules in a fresh process
+(part of every cold start); and a one-metric Streamlit script in the browser, the floor the
+framework itself sets.
 
 Targets: cold under 2 s and warm under 0.5 s per page, judged on the browser medians to the
 metric being visible (warm: both the reload and the page switch). Needs Chromium for the browser rows (``bash scripts/browser.sh``).
 
     .venv/bin/python benchmarks/app_render.py [--vehicles 1000] [--days 365] [--repeat 3]
+        [--baseline-vehicles 20]
 """
 
 from __future__ import annotations
@@ -61,7 +63,18 @@ def _browser_util() -> Any:
     return module
 
 
-def _build(path: Path, vehicles: int, days: int) -> tuple[float, float, int]:
+def _rows(path: Path) -> str:
+    """Rows of the main tables in the published snapshot: what the pages were measured on."""
+    from analytics.serving import open_serving
+
+    tables = ("sessions", "soh", "soh_observations", "forecasts", "charging_sessions")
+    with open_serving(path) as wh:
+        wh.con.execute("SET enable_progress_bar = false")
+        counts = [(t, wh.one(f"SELECT count(*) FROM {t}")[0]) for t in (*tables, "signal_minutes")]
+    return ", ".join(f"{t} {n:,}" for t, n in counts)
+
+
+def _build(path: Path, vehicles: int, days: int) -> tuple[float, float, Any]:
     from analytics.reports.synthetic import populate
     from analytics.serving import publish_snapshot
     from analytics.warehouse import open_warehouse
@@ -72,7 +85,7 @@ def _build(path: Path, vehicles: int, days: int) -> tuple[float, float, int]:
         wh.con.execute("CHECKPOINT")
         t1 = time.perf_counter()
         info = publish_snapshot(wh)
-    return t1 - t0, time.perf_counter() - t1, info.path.stat().st_size
+    return t1 - t0, time.perf_counter() - t1, info
 
 
 # --- AppTest: script run time and the queries it makes ---------------------------------
@@ -273,6 +286,12 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument(
+        "--baseline-vehicles",
+        type=int,
+        default=20,
+        help="the same browser runs on a warehouse this small (0: leave out)",
+    )
+    ap.add_argument(
         "--vehicle", default=None, help="vehicle for the Vehicle page (default: middle one)"
     )
     args = ap.parse_args()
@@ -282,13 +301,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_:
         tmp = Path(tmp_)
         path = tmp / "warehouse.duckdb"
-        t_build, t_pub, snap_bytes = _build(path, args.vehicles, args.days)
+        t_build, t_pub, snap = _build(path, args.vehicles, args.days)
         vid = args.vehicle or f"V{args.vehicles // 2:04d}"
         print(
             f"warehouse: {args.vehicles} vehicles x {args.days} days of derived tables in {t_build:.1f} s "
             f"({path.stat().st_size / 1e6:.0f} MB); snapshot published in {t_pub:.1f} s "
-            f"({snap_bytes / 1e6:.0f} MB); Vehicle page shows {vid}"
+            f"({snap.path.stat().st_size / 1e6:.0f} MB); Vehicle page shows {vid}"
         )
+        print(f"snapshot rows: {_rows(path)}")
         os.environ["ANALYTICS_WAREHOUSE"] = str(path)
         at = _apptest(vid, args.repeat)
         base = {
@@ -296,7 +316,7 @@ def main() -> None:
             for page, calls in at["queries"].items()
         }
         pages = {"Fleet": ("/fleet", "Vehicles"), "Vehicle": (f"/vehicle?vehicle={vid}", "SoH")}
-        browser = blank = imports = None
+        browser = blank = imports = small = None
         if bu.chromium_path() is None:
             print("no Chromium (run `bash scripts/browser.sh`): browser rows left out")
         else:
@@ -305,6 +325,15 @@ def main() -> None:
             blank = _browser(
                 bu, path, _blank_script(tmp), {"blank": ("/", "Vehicles")}, args.repeat, tmp
             )
+            if args.baseline_vehicles:
+                small_path = tmp / "small.duckdb"
+                _build(small_path, args.baseline_vehicles, args.days)
+                small_vid = f"V{args.baseline_vehicles // 2:04d}"
+                small_pages = {
+                    "Fleet": ("/fleet", "Vehicles"),
+                    "Vehicle": (f"/vehicle?vehicle={small_vid}", "SoH"),
+                }
+                small = _browser(bu, small_path, APP, small_pages, args.repeat, tmp)
 
     print(
         f"\nseconds, median, min and max over {args.repeat} runs (warm browser: 3 reloads and 3 switches per run); "
@@ -328,6 +357,10 @@ def main() -> None:
         print(_row(page, "AppTest cold cache: script run", at["times"][page, "cold"], None))
         print(_row(page, "AppTest warm: script run", at["times"][page, "warm"], None))
         print(_row(page, "baseline: its queries alone", base[page], None))
+        if small:
+            for kind in ("cold", "reload", "switch"):
+                what = f"baseline: {args.baseline_vehicles} vehicles, browser {kind}"
+                print(_row(page, what, [r[0] for r in small[page, kind]], None))
     if imports:
         print(_row("baseline", "app imports in a fresh process", imports, None))
     if blank:
