@@ -79,7 +79,10 @@ class DaskExecutor(Executor):
                     n_workers=max(1, workers or usable_cores()),
                     threads_per_worker=1,
                     processes=True,
+                    # no dashboard; the scheduler's small HTTP server (health, metrics) on a
+                    # free port, so several clusters on one machine do not collide
                     dashboard_address=None,
+                    scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
                     silence_logs=logging.ERROR,
                     env=worker_env(threads),
                 )
