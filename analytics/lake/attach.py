@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analytics.lake.commit import _sql_list
 from analytics.lake.errors import LakeError
+from analytics.lake.layout import sql_list
 from analytics.lake.manifest import mirror
 from analytics.lake.table import Lake, open_lake
 
@@ -66,7 +66,7 @@ def lake_source(paths: list[str]) -> str:
         return f"({_EMPTY})"
     return (
         "(SELECT vehicle_id, ts, signal, value, source_id FROM read_parquet("
-        f"{_sql_list(paths)}, hive_partitioning = true, "
+        f"{sql_list(paths)}, hive_partitioning = true, "
         "hive_types = {'vehicle_id': VARCHAR, 'date': DATE}))"
     )
 

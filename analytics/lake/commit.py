@@ -3,8 +3,9 @@
 The new rows (already de-duplicated within the file and against the lake by the ingest) are
 merged with the rows of the vehicle-day partitions they touch: stored rows win, as in the
 warehouse path. Every touched partition gets one replacement file with a content-derived name;
-one Iceberg overwrite snapshot removes the files it replaces, adds the new ones and carries the
-ingest manifest in its summary. Either all of that is the table's new state, or none of it.
+one Iceberg snapshot (an overwrite when it replaces files, else a merging append) removes the
+files it replaces, adds the new ones and carries the ingest manifest in its summary. Either all
+of that is the table's new state, or none of it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from analytics.lake.errors import LakeError
 from analytics.lake.files import data_files, delete_stub
-from analytics.lake.layout import write_partitions
+from analytics.lake.layout import sql_list, write_partitions
 from analytics.lake.manifest import source_manifest
 from analytics.lake.table import MANIFEST_KEY, Lake, LiveFile
 
@@ -33,17 +34,13 @@ class LakeCommit:
     rows: int
 
 
-def _sql_list(paths: list[str]) -> str:
-    return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
-
-
 def _merge(con: Any, rows_table: str, old: list[str]) -> None:
     """Stored rows of the touched partitions plus the new rows whose key they lack."""
     cols = "vehicle_id, ts, signal, value, source_id"
     if not old:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_MERGE} AS SELECT {cols} FROM {rows_table}")
         return
-    stored = f"read_parquet({_sql_list(old)}, hive_partitioning = false)"
+    stored = f"read_parquet({sql_list(old)}, hive_partitioning = false)"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_MERGE} AS

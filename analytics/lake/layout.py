@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["ARROW_SCHEMA", "WrittenFile", "partition_dir", "write_partitions"]
+__all__ = ["ARROW_SCHEMA", "WrittenFile", "partition_dir", "sql_list", "write_partitions"]
 
 ARROW_SCHEMA = pa.schema(
     [
@@ -50,6 +50,12 @@ class WrittenFile:
     vehicle_id: str
     date: date
     rows: int
+
+
+def sql_list(paths: list[str]) -> str:
+    """A SQL list literal of file paths (for ``read_parquet``, which takes no list parameter in
+    a view)."""
+    return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
 
 
 def partition_dir(root: Path, vehicle_id: str, day: date) -> Path:
