@@ -15,9 +15,10 @@ from typing import Any
 import polars as pl
 
 from analytics.execute import Executor, local_executor
+from analytics.execute.inputs import LakeRows, signal_rows, vehicle_signals
 from analytics.quality.report import VehicleQuality, vehicle_quality
 from analytics.warehouse.db import Warehouse
-from analytics.warehouse.tables import read_signals, record_run, replace_vehicle_rows, vehicle_ids
+from analytics.warehouse.tables import record_run, replace_vehicle_rows, vehicle_ids
 
 __all__ = ["quality_for_vehicle", "run_stage", "vehicle_quarantine"]
 
@@ -35,17 +36,20 @@ def vehicle_quarantine(wh: Warehouse, vehicle_id: str) -> pl.DataFrame:
 
 
 def quality_for_vehicle(
-    vehicle_id: str, frame: pl.DataFrame, quarantined: pl.DataFrame
+    vehicle_id: str, frame: pl.DataFrame | LakeRows, quarantined: pl.DataFrame
 ) -> VehicleQuality | None:
     """Quality of one vehicle (None without signals); runs on any executor."""
+    frame = signal_rows(frame)
     if frame.height == 0:
         return None
     return vehicle_quality(vehicle_id, frame, quarantined)
 
 
-def _inputs(wh: Warehouse, ids: Sequence[str]) -> Iterator[tuple[str, pl.DataFrame, pl.DataFrame]]:
+def _inputs(
+    wh: Warehouse, ids: Sequence[str], ex: Executor
+) -> Iterator[tuple[str, pl.DataFrame | LakeRows, pl.DataFrame]]:
     for vid in ids:
-        yield vid, read_signals(wh, vid), vehicle_quarantine(wh, vid)
+        yield vid, vehicle_signals(wh, vid, ex), vehicle_quarantine(wh, vid)
 
 
 def run_stage(
@@ -67,7 +71,7 @@ def run_stage(
     ex = executor or local_executor()
     grades: dict[str, int] = {}
     rows = 0
-    for vid, q in zip(ids, ex.map(quality_for_vehicle, _inputs(wh, ids)), strict=True):
+    for vid, q in zip(ids, ex.map(quality_for_vehicle, _inputs(wh, ids, ex)), strict=True):
         if q is None:
             for table in TABLES:
                 replace_vehicle_rows(wh, table, [vid], pl.DataFrame())

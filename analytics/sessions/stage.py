@@ -18,12 +18,12 @@ import polars as pl
 
 from analytics.errors import SessionError
 from analytics.execute import Executor, local_executor
+from analytics.execute.inputs import LakeRows, signal_rows, vehicle_signals
 from analytics.sessions.aggregate import summarize_sessions
 from analytics.sessions.cut import CutConfig, assign_sessions
 from analytics.sessions.frame import clean_clock, wide_frame
 from analytics.warehouse import (
     Warehouse,
-    read_signals,
     record_run,
     replace_vehicle_rows,
     vehicle_ids,
@@ -75,16 +75,19 @@ def _drop_clock_jumps(wide: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
     return cleaned, dropped
 
 
-def _sessions_or_empty(vehicle_id: str, long: pl.DataFrame) -> pl.DataFrame | None:
+def _sessions_or_empty(vehicle_id: str, long: pl.DataFrame | LakeRows) -> pl.DataFrame | None:
     """Sessions of one vehicle, or None when it has no signals (runs on any executor)."""
+    long = signal_rows(long)
     if long.height == 0:
         return None
     return sessions_for_vehicle(vehicle_id, long)
 
 
-def _inputs(wh: Warehouse, ids: Sequence[str]) -> Iterator[tuple[str, pl.DataFrame]]:
+def _inputs(
+    wh: Warehouse, ids: Sequence[str], ex: Executor
+) -> Iterator[tuple[str, pl.DataFrame | LakeRows]]:
     for vid in ids:
-        yield vid, read_signals(wh, vid)
+        yield vid, vehicle_signals(wh, vid, ex)
 
 
 def run_stage(
@@ -111,7 +114,7 @@ def run_stage(
     counts = {"drive": 0, "charge": 0, "park": 0}
     rows = 0
     skipped: list[str] = []
-    for vid, frame in zip(ids, ex.map(_sessions_or_empty, _inputs(wh, ids)), strict=True):
+    for vid, frame in zip(ids, ex.map(_sessions_or_empty, _inputs(wh, ids, ex)), strict=True):
         if frame is None:
             skipped.append(vid)
             replace_vehicle_rows(wh, "sessions", [vid], pl.DataFrame())

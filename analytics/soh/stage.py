@@ -22,12 +22,12 @@ import polars as pl
 from analytics.errors import SohError
 from analytics.execute import Executor, local_executor
 from analytics.execute.incremental import load_states, save_states
+from analytics.execute.inputs import LakeRows, signal_rows, vehicle_signals
 from analytics.soh.calibration import bms_bias_priors
 from analytics.soh.estimate import VehicleObservations, fuse_vehicle, vehicle_observations
 from analytics.soh.reference import VehicleRef, vehicle_reference
 from analytics.warehouse import (
     Warehouse,
-    read_signals,
     record_run,
     replace_vehicle_rows,
     vehicle_ids,
@@ -37,10 +37,10 @@ __all__ = ["run_stage"]
 
 
 def _observe(
-    ref: VehicleRef, long: pl.DataFrame, sessions: pl.DataFrame
+    ref: VehicleRef, long: pl.DataFrame | LakeRows, sessions: pl.DataFrame
 ) -> tuple[VehicleObservations, dict[str, Any]]:
     """Pass 1 for one vehicle (any executor): observations and the fit a calibration needs."""
-    vo = vehicle_observations(ref, long, sessions)
+    vo = vehicle_observations(ref, signal_rows(long), sessions)
     _, _, biases = fuse_vehicle(vo)
     n_phys = int(
         vo.obs.filter(pl.col("kept") & pl.col("method").is_in(["charge_counting", "ocv"])).height
@@ -64,12 +64,12 @@ def _plain(value: Any) -> Any:
 def _observe_all(
     wh: Warehouse, ex: Executor, ids: Sequence[str], meta: dict[str, Any]
 ) -> dict[str, tuple[VehicleObservations, dict[str, Any]]]:
-    def inputs() -> Iterator[tuple[VehicleRef, pl.DataFrame, pl.DataFrame]]:
+    def inputs() -> Iterator[tuple[VehicleRef, pl.DataFrame | LakeRows, pl.DataFrame]]:
         for vid in ids:
             sessions = wh.sql(
                 "SELECT * FROM sessions WHERE vehicle_id = $v ORDER BY start_ts", {"v": vid}
             )
-            yield vehicle_reference(vid, meta.get(vid)), read_signals(wh, vid), sessions
+            yield vehicle_reference(vid, meta.get(vid)), vehicle_signals(wh, vid, ex), sessions
 
     return dict(zip(ids, ex.map(_observe, inputs()), strict=True))
 

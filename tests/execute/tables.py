@@ -9,7 +9,16 @@ import polars as pl
 
 # provenance and bookkeeping, not results: when a run happened, with which executor
 SKIP_TABLES = {"pipeline_runs", "schema_version", "stage_inputs", "warehouse_settings"}
-RUN_TIME_COLUMNS = {"computed_at", "created_at", "fitted_at", "updated_at", "issued_at"}
+RUN_TIME_COLUMNS = {
+    "computed_at",
+    "created_at",
+    "fitted_at",
+    "updated_at",
+    "issued_at",
+    "started_at",  # sources: when and how long each file took to ingest
+    "finished_at",
+    "duration_s",
+}
 # The driver's DuckDB queries sum floats on several threads (e.g. time-weighted SoC hours), and
 # the order in which threads combine partial sums follows the machine's load: the last bit of
 # such a sum can differ between two runs on any executor. Floats are compared to 1e-12.

@@ -95,3 +95,32 @@ def test_killed_worker_loses_nothing(exec_fleet, local_reference, tmp_path):
     # each vehicle written once: no duplicate keys after the retried task
     assert frames["sessions"]["session_id"].is_unique().all()
     assert frames["quality_vehicles"]["vehicle_id"].is_unique().all()
+
+
+def test_lake_rows_read_on_the_workers_match_local(exec_fleet, local_cluster, tmp_path):
+    """In lake mode the workers read each vehicle's lake files themselves; same tables."""
+    from analytics.execute import local_executor
+    from analytics.execute.inputs import LakeRows, vehicle_signals
+    from analytics.ingest import ingest_paths
+    from analytics.lake import configure
+    from analytics.pipeline import run_stages
+    from analytics.simulate import write_outputs
+    from analytics.warehouse import open_warehouse
+
+    fleet_dir = tmp_path / "fleet"
+    write_outputs(exec_fleet, fleet_dir, formats=("long",))
+    frames = {}
+    for name, ex in (("local", local_executor()), ("dask", local_cluster)):
+        path = tmp_path / f"{name}.duckdb"
+        with open_warehouse(path) as wh:
+            configure(wh, tmp_path / f"lake-{name}")
+            ingest_paths(wh, [fleet_dir], show_progress=False, workers=1)
+            handed = vehicle_signals(wh, exec_fleet.vehicle_ids[0], ex)
+            assert isinstance(handed, LakeRows) == (name == "dask")
+            if name == "dask":  # the worker reads what the driver would have read
+                assert handed.read().equals(
+                    vehicle_signals(wh, handed.vehicle_id, local_executor())
+                )
+            run_stages(wh, executor=ex, echo=lambda _: None)
+        frames[name] = table_frames(path)
+    _check_same(frames["local"], frames["dask"])
