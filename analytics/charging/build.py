@@ -274,6 +274,9 @@ def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
     p_scaled = pl.col("charge_type").replace_strict(
         {t: scaled_probability(f) for t, f in inlet.items()}, default=0.0, return_dtype=pl.Float64
     )
+    conclusive = pl.col("charge_type").replace_strict(
+        {t: f.conclusive for t, f in inlet.items()}, default=False, return_dtype=pl.Boolean
+    )
     guessed = pl.col("charge_type").replace_strict(  # no intercept estimate to weigh at all
         {t: not f.conclusive and not f.estimated for t, f in inlet.items()},
         default=True,
@@ -288,7 +291,8 @@ def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
     lo, hi = FIXED_LOAD_RANGE_KW
     half = (hi - lo) / 2
     signal_kwh = pl.when(has_power).then(pl.col("grid_power_kwh")).otherwise(pl.col("s_grid_kwh"))
-    # the fixed load is FIXED_LOAD_KW +- half with probability p, absent otherwise
+    # the fixed load is FIXED_LOAD_KW with probability p (its half-range taken as one standard
+    # deviation, as for a scaled signal), absent otherwise: the variance of that mixture
     load_sd_kw = (p_scaled * half**2 + p_scaled * (1 - p_scaled) * FIXED_LOAD_KW**2).sqrt()
     base = base.with_columns(
         grid_energy_kwh=pl.when(from_signal)
@@ -296,7 +300,7 @@ def build_charging_sessions(inputs: VehicleInputs) -> pl.DataFrame:
         .when(has_added)
         .then(pl.col("added_kwh"))
         .otherwise(pl.col("pack_energy_kwh") / eff),
-        grid_energy_method=pl.when(from_signal & (p_scaled >= 1.0))
+        grid_energy_method=pl.when(from_signal & conclusive & (p_scaled > 0.0))
         .then(pl.lit("charger_power+fixed_load"))
         .when(from_signal & (p_scaled > 0.0))
         .then(pl.lit("charger_power+expected_fixed_load"))

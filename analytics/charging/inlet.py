@@ -38,11 +38,14 @@ Level 2 charging events, where the efficiency gap between levels grows for short
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
+from scipy.special import expit, log_ndtr
+from scipy.stats import norm
 
 from analytics.charging.detail import pack_power_kw
 
@@ -114,17 +117,30 @@ def scaled_probability(fit: InletFit) -> float:
     """Probability that the signal leaves the fixed load out: 1 scaled, 0 metered; for an
     undetermined fit with an intercept estimate, the posterior of "intercept = 0" against
     "intercept = fixed load x slope, load uniform in FIXED_LOAD_RANGE_KW" at even prior odds;
-    0 without an estimate (the figure is then used as it is)."""
+    0 without an estimate (the figure is then used as it is).
+
+    Computed in log space with the exact marginal of the uniform load, so that a sharp
+    estimate far from both explanations still gives a number (the nearer one wins).
+    """
     if fit.kind == "scaled":
         return 1.0
     if fit.kind == "metered" or not fit.estimated:
         return 0.0
     a, se, b = float(fit.intercept_kw), float(fit.intercept_se_kw), float(fit.slope)
-    lo, hi = FIXED_LOAD_RANGE_KW
-    loads = np.linspace(lo * b, hi * b, 41)
-    like_scaled = np.exp(-0.5 * (a / se) ** 2)
-    like_metered = float(np.mean(np.exp(-0.5 * ((a - loads) / se) ** 2)))
-    return float(like_scaled / (like_scaled + like_metered))
+    lo, hi = (load * b for load in FIXED_LOAD_RANGE_KW)
+    log_scaled = float(norm.logpdf(a, scale=se))
+    z_lo, z_hi = (lo - a) / se, (hi - a) / se
+    if z_lo > 0:  # the range lies above the estimate: difference of upper tails, no cancelling
+        log_mass = _log_diff(log_ndtr(-z_lo), log_ndtr(-z_hi))
+    else:
+        log_mass = _log_diff(log_ndtr(z_hi), log_ndtr(z_lo))
+    log_metered = log_mass - math.log(hi - lo)
+    return float(expit(log_scaled - log_metered))
+
+
+def _log_diff(log_x: float, log_y: float) -> float:
+    """log(x - y) from log x > log y."""
+    return log_x + math.log1p(-math.exp(log_y - log_x))
 
 
 def _pairs(samples: pl.DataFrame) -> pl.DataFrame:

@@ -173,3 +173,30 @@ def test_undecided_model_and_vehicle_fits_the_sharper_one_weighs():
     assert pick_inlet(own, pooled, "Make", "M")["AC"].intercept_se_kw == 0.1
     pooled = {("Make", "M", "AC"): InletFit("undetermined")}
     assert pick_inlet(own, pooled, "Make", "M")["AC"].intercept_se_kw == 0.3
+
+
+def test_sharp_estimate_between_the_explanations_is_a_number():
+    for a in (-0.2, 0.12, 0.8):
+        p = scaled_probability(InletFit("undetermined", a, 1.1, 5000, 0.005))
+        assert 0.0 <= p <= 1.0
+    assert scaled_probability(InletFit("undetermined", -0.2, 1.1, 5000, 0.005)) > 0.99
+    assert scaled_probability(InletFit("undetermined", 0.8, 1.1, 5000, 0.005)) < 0.01
+
+
+def test_undetermined_signal_with_an_estimate_gets_the_expected_fixed_load():
+    rng = np.random.default_rng(3)  # noisy readings: the intercept has a real standard error
+    samples, charges = _samples(lambda p: (p + 0.1) / 0.9 + rng.normal(0, 0.3, p.size))
+    fit = classify_inlet(samples, charges.select("session_id", "charge_type"))["AC"]
+    assert fit.kind == "undetermined" and fit.estimated
+    p = scaled_probability(fit)
+    assert 0.0 < p < 1.0
+    row = _build(samples, charges)
+    hours = row["charging_duration_s"] / 3600
+    signal = float(
+        np.trapezoid(samples.filter(pl.col("signal") == "charger_power_kw")["value"], dx=1 / 60)
+    )
+    assert row["grid_energy_method"] == "charger_power+expected_fixed_load"
+    assert abs(row["grid_energy_kwh"] - (signal + p * FIXED_LOAD_KW * hours)) < 0.05
+    lo, hi = FIXED_LOAD_RANGE_KW
+    load_sd = np.sqrt(p * ((hi - lo) / 2) ** 2 + p * (1 - p) * FIXED_LOAD_KW**2)
+    assert abs(row["grid_energy_unc_kwh"] - np.hypot(0.02 * signal, load_sd * hours)) < 0.01
