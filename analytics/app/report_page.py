@@ -30,7 +30,7 @@ def _finance_inputs(ctx: PageContext, vid: str) -> dict[str, Any]:
         min_value=0.0,
         value=float(meta.get("price_new_eur") or 0.0),
         step=1000.0,
-        key=f"fin_price_{vid}",  # a vehicle's own price, not the last one typed
+        key=f"fin_price_{vid}",  # every input is the vehicle's own, not the last one typed
         help="Sets price_new_eur; the book value is estimated from it unless given below",
     )
     if price > 0 and price != (meta.get("price_new_eur") or 0.0):
@@ -40,13 +40,13 @@ def _finance_inputs(ctx: PageContext, vid: str) -> dict[str, Any]:
         min_value=0.0,
         value=0.0,
         step=500.0,
-        key="fin_book",
+        key=f"fin_book_{vid}",
     )
     if book > 0:
         out["book_value_eur"] = book
-    if c[2].checkbox("Set the loan end date", key="fin_loan_set"):
+    if c[2].checkbox("Set the loan end date", key=f"fin_loan_set_{vid}"):
         end = c[2].date_input(
-            "Loan end", value=date.today() + timedelta(days=3 * 365), key="fin_loan_end"
+            "Loan end", value=date.today() + timedelta(days=3 * 365), key=f"fin_loan_end_{vid}"
         )
         out["loan_end"] = end.isoformat()
     else:
@@ -55,7 +55,7 @@ def _finance_inputs(ctx: PageContext, vid: str) -> dict[str, Any]:
             min_value=1.0,
             value=36.0,
             step=6.0,
-            key="fin_loan_months",
+            key=f"fin_loan_months_{vid}",
         )
     return out
 
@@ -130,9 +130,13 @@ def _sections(report: dict[str, Any]) -> None:
             st.caption(note)
 
 
-def _downloads(report: dict[str, Any]) -> None:
+def _downloads(report: dict[str, Any], issuable: bool) -> None:
     stem = f"{report['vehicle']['id']}_{report['kind']}_{report['as_of']}"
     c = st.columns(3)
+    if not issuable:  # a report naming the vehicle by its id stays on screen
+        for col, fmt in zip(c, ("PDF", "JSON", "HTML"), strict=True):
+            col.button(f"Download {fmt}", disabled=True, key=f"dl_{fmt.lower()}_off")
+        return
     c[0].download_button(
         "Download PDF",
         partial(reports.render, report, "pdf"),
@@ -169,17 +173,21 @@ def _body(ctx: PageContext, kind: str) -> None:
     if vid is None:
         return
     params = overrides(ctx, kind, vid)
-    built = reports.build(ctx.path, ctx.key, vid, kind, json.dumps(params, sort_keys=True))
+    secret = reports.report_key(ctx.path)
+    built = reports.build(ctx.path, ctx.key, vid, kind, json.dumps(params, sort_keys=True), secret)
     report = built["report"]
+    if not built["issuable"]:
+        st.info(reports.NO_KEY_NOTE)
     suff = report["data_sufficiency"]
     (st.warning if suff["thin_evidence"] else st.success)(
         f"Data sufficiency grade {suff['grade']}: {suff['statement']}"
     )
     st.table(pl.DataFrame(headline(report), schema=["figure", "value"], orient="row").to_pandas())
-    _downloads(report)
-    st.caption(
-        f"Fingerprint `{report['fingerprint']['value']}` (check with `analytics report verify`)"
-    )
+    _downloads(report, built["issuable"])
+    if built["issuable"]:
+        st.caption(
+            f"Fingerprint `{report['fingerprint']['value']}` (check with `analytics report verify`)"
+        )
     if built["rollup"]:
         st.caption(reports.ROLLUP_NOTE)
     _sections(report)

@@ -14,13 +14,53 @@ import streamlit as st
 from analytics.app.cache import DataKey
 from analytics.warehouse.db import Warehouse
 
-__all__ = ["ROLLUP_NOTE", "build", "render", "signals_from_rollup", "tariff_files"]
+__all__ = [
+    "NO_KEY_NOTE",
+    "ROLLUP_NOTE",
+    "build",
+    "render",
+    "report_key",
+    "signals_from_rollup",
+    "tariff_files",
+]
 
 ROLLUP_NOTE = (
     "Built from the serving snapshot, which keeps signals as a 1-minute rollup: the few figures "
     "read from raw signals (days with data, odometer checks, cell-voltage spread) use the "
     "minute means and may differ slightly from `analytics report` on the warehouse itself."
 )
+
+
+NO_KEY_NOTE = (
+    "No pseudonymisation key yet, so this report names the vehicle by its own id and cannot be "
+    "issued: its fingerprint cannot be matched by `analytics report verify`, and the downloads "
+    "are off. The app never writes, so it does not create the key. Create it by issuing one "
+    "report from the command line (`analytics report VEHICLE --kind KIND` writes `report.key` "
+    "next to the warehouse), or set `ANALYTICS_REPORT_KEY` (a secret of at least 16 "
+    "characters) or `ANALYTICS_REPORT_KEY_FILE`, then reload."
+)
+
+
+def report_key(path: str) -> tuple[bytes, str] | None:
+    """The pseudonymisation key and its source name, or None when none exists yet.
+
+    Same sources as :func:`analytics.reports.privacy.load_key`, but never creates
+    ``report.key``: the app only reads. A key that exists but is unusable (too short, a
+    missing key file) still raises the library's ConfigError telling the user what to fix.
+    """
+    import os
+
+    from analytics.reports.privacy import KEY_ENV, KEY_FILE_ENV, KEY_FILE_NAME, load_key
+
+    folder = Path(path).resolve().parent
+    if not (
+        os.environ.get(KEY_ENV)
+        or os.environ.get(KEY_FILE_ENV)
+        or (folder / KEY_FILE_NAME).is_file()
+    ):
+        return None
+    secret, source = load_key(Path(path).resolve(), create=False)
+    return secret, Path(source).name
 
 
 def signals_from_rollup(wh: Warehouse) -> bool:
@@ -43,23 +83,39 @@ def signals_from_rollup(wh: Warehouse) -> bool:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def build(path: str, key: DataKey, vehicle_id: str, kind: str, params_json: str) -> dict[str, Any]:
-    """The report (validated against the schema) and whether signals came from the rollup."""
+def build(
+    path: str,
+    key: DataKey,
+    vehicle_id: str,
+    kind: str,
+    params_json: str,
+    secret: tuple[bytes, str] | None,
+) -> dict[str, Any]:
+    """The report (validated against the schema) and whether signals came from the rollup.
+
+    Reads the snapshot version ``key`` names, so what is cached under ``key`` is that
+    version's report even when a newer one is published meanwhile. ``secret`` is
+    :func:`report_key`'s answer; without a key the report names the vehicle by its id (for
+    display only: see :data:`NO_KEY_NOTE`) and ``issuable`` is False.
+    """
     from analytics.reports.build import build_report
     from analytics.reports.params import load_params
-    from analytics.reports.privacy import load_key
     from analytics.reports.schema import validate_report
     from analytics.serving import open_serving
 
-    secret, source = load_key(Path(path).resolve())
     params = load_params(None, json.loads(params_json))
-    with open_serving(path) as wh:
+    version = key[1] if key[0] == "snapshot" else None
+    with open_serving(path, version=version) as wh:
         rollup = signals_from_rollup(wh)
-        report = build_report(
-            wh, vehicle_id, kind, params=params, key=secret, key_source=Path(source).name
-        )
+        if secret is None:
+            # reveal_vin: the id is shown, so the key is never used to pseudonymise
+            report = build_report(wh, vehicle_id, kind, params=params, key=b"", reveal_vin=True)
+        else:
+            report = build_report(
+                wh, vehicle_id, kind, params=params, key=secret[0], key_source=secret[1]
+            )
     validate_report(report)
-    return {"report": report, "rollup": rollup}
+    return {"report": report, "rollup": rollup, "issuable": secret is not None}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
