@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -25,6 +26,7 @@ __all__ = [
     "page_context",
     "run_page",
     "select_vehicle",
+    "show_version",
     "sidebar_status",
 ]
 
@@ -37,6 +39,7 @@ INGEST_FIRST = (
 VEHICLE_KEY = "vehicle"  # the selection every page shares (not a widget key: it survives pages)
 _PICK_KEY = "vehicle_pick"
 _URL_SEEN = "_vehicle_from_url"
+VERSION_KEY = "serving_version"  # the snapshot version the page read (0: the warehouse file)
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,13 @@ def page_context() -> PageContext:
         st.stop()
     except AnalyticsError as exc:
         text = str(exc)
-        if "ingest data first" not in text:
+        # only a missing warehouse means "ingest first"; a pruned snapshot version or an
+        # unreadable pointer says itself what to do
+        if not Path(path).exists() and "ingest data first" not in text:
             text += f"\n\n{INGEST_FIRST}"
         st.warning(text)
         st.stop()
+    show_version(key, status)
     if status["empty"]:
         st.info(INGEST_FIRST)
         st.stop()
@@ -145,19 +151,20 @@ def run_page(render: Callable[[PageContext], None], title: str) -> None:
 
 
 def sidebar_status() -> None:
-    """Which warehouse and which published snapshot the app is reading."""
-    from analytics.serving import current_snapshot
+    """Which warehouse the app reads (the version read is added by :func:`show_version`)."""
+    st.sidebar.caption(f"Warehouse: `{resolve_warehouse()}` (read-only)")
 
-    path = resolve_warehouse()
-    st.sidebar.caption(f"Warehouse: `{path}` (read-only)")
-    try:
-        info = current_snapshot(path)
-    except AnalyticsError as exc:
-        st.sidebar.caption(str(exc))
-        return
-    if info is None:
-        st.sidebar.caption("No serving snapshot published yet: reading the warehouse file.")
+
+def show_version(key: cache.DataKey, status: dict[str, Any]) -> None:
+    """Say in the sidebar which data this page read, from the key its queries were pinned to
+    (not a fresh look at the pointer, which may already name a newer publish), and keep the
+    version in ``st.session_state["serving_version"]`` (0 when reading the warehouse file)."""
+    if key[0] == "snapshot":
+        version = int(key[1])
+        created = status.get("serving_created")
+        when = f", published {created:%Y-%m-%d %H:%M} UTC" if created is not None else ""
+        st.sidebar.caption(f"Serving snapshot v{version}{when}: the data this page shows.")
     else:
-        st.sidebar.caption(
-            f"Serving snapshot v{info.version}, published {info.created:%Y-%m-%d %H:%M} UTC"
-        )
+        version = 0
+        st.sidebar.caption("No serving snapshot published yet: reading the warehouse file.")
+    st.session_state[VERSION_KEY] = version

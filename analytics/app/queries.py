@@ -94,11 +94,15 @@ def data_status(wh: Warehouse) -> dict[str, Any]:
         "ingest_issues",
     )
     rows = {n: _count(wh, n) for n in names}
-    version = 0
+    version, created = 0, None
     if "serving_info" in tables:
-        got = wh.con.execute("SELECT max(version) FROM serving_info").fetchall()
-        version = int(got[0][0] or 0) if got else 0
+        got = wh.con.execute(
+            "SELECT max(version), max(created_at) AT TIME ZONE 'UTC' FROM serving_info"
+        ).fetchall()
+        if got:
+            version, created = int(got[0][0] or 0), got[0][1]
     rows["serving_version"] = version
+    rows["serving_created"] = created if version else None
     rows["has_signal_minutes"] = "signal_minutes" in tables
     rows["empty"] = rows["vehicles"] == 0 and rows["sources"] == 0 and rows["soh"] == 0
     return rows

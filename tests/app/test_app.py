@@ -155,28 +155,88 @@ def test_unknown_vehicle_in_url_is_a_warning(monkeypatch, app_warehouse):
 
 
 def test_report_inputs_reach_the_report(monkeypatch, app_warehouse):
-    """A price typed on the Finance page is the report's price_new_eur parameter, and the
-    rendered PDF comes from the library's renderer."""
+    """Inputs typed on the Finance page are the report's parameters, stay with their vehicle
+    (another car's report gets its own defaults), and the PDF comes from the library."""
     from analytics.app import reports
 
-    vid = app_warehouse["vehicles"][0]
+    vid, other = app_warehouse["vehicles"][:2]
     at = _open(monkeypatch, app_warehouse["path"], "finance", vid)
     at.number_input(key=f"fin_price_{vid}").set_value(41000.0).run()
+    at.number_input(key=f"fin_book_{vid}").set_value(12345.0).run()
+    at.number_input(key=f"fin_loan_months_{vid}").set_value(48.0).run()
     _clean(at)
     params = at.json[0].value
-    assert '"price_new_eur": 41000.0' in params
-    other = app_warehouse["vehicles"][1]
-    at.selectbox(key="vehicle_pick").set_value(other).run()  # a typed price stays with its car
+    for typed in ('"price_new_eur": 41000.0', '"book_value_eur": 12345.0', '"loan_months": 48.0'):
+        assert typed in params, params
+    at.selectbox(key="vehicle_pick").set_value(other).run()  # typed inputs stay with their car
     _clean(at)
-    assert '"price_new_eur": 41000.0' not in at.json[0].value
+    params = at.json[0].value
+    for typed in ('"price_new_eur": 41000.0', '"book_value_eur": 12345.0', '"loan_months": 48.0'):
+        assert typed not in params, params
     built = reports.build(
         str(app_warehouse["path"]),
         ("test",),
         vid,
         "finance",
         '{"price_new_eur": 41000.0}',
+        (REPORT_KEY.encode(), "$ANALYTICS_REPORT_KEY"),
     )
     assert reports.render(built["report"], "pdf")[:4] == b"%PDF"
+
+
+def test_report_page_without_a_key_writes_nothing(monkeypatch, app_warehouse, tmp_path):
+    """With no pseudonymisation key the page still shows the report, says how to create the
+    key, offers no download, and creates no key file: the app never writes."""
+    import shutil
+
+    from analytics.serving import publish_snapshot
+    from analytics.warehouse import open_warehouse
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(app_warehouse["path"], path)
+    with open_warehouse(path) as wh:
+        publish_snapshot(wh)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    monkeypatch.delenv("ANALYTICS_REPORT_KEY_FILE", raising=False)
+    at = _open(monkeypatch, path, "finance", app_warehouse["vehicles"][0])
+    monkeypatch.delenv("ANALYTICS_REPORT_KEY")
+    at.run()
+    _clean(at)
+    assert not (tmp_path / "report.key").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    notes = [i.value for i in at.info]
+    assert any("ANALYTICS_REPORT_KEY" in n and "analytics report" in n for n in notes), notes
+    assert not at.get("download_button")
+    assert all(b.disabled for b in at.button if b.label.startswith("Download"))
+    assert not any("Fingerprint" in c.value for c in at.caption)
+    assert at.table  # the report itself is shown
+
+
+def test_sidebar_names_the_version_the_page_read(monkeypatch, app_warehouse, empty_warehouse):
+    at = _open(monkeypatch, app_warehouse["path"], "vehicle")
+    _clean(at)
+    version = at.session_state["serving_version"]
+    assert isinstance(version, int) and version >= 1
+    shown = [c.value for c in at.sidebar.caption]
+    assert any(c.startswith(f"Serving snapshot v{version}") for c in shown), shown
+    at = _open(monkeypatch, empty_warehouse, "fleet")
+    assert at.session_state["serving_version"] == 0
+    assert any("reading the warehouse file" in c.value for c in at.sidebar.caption)
+
+
+def test_unreadable_pointer_is_not_an_ingest_first_message(monkeypatch, tmp_path):
+    """Only a missing warehouse asks to ingest data; other read errors say what they are."""
+    from analytics.warehouse import open_warehouse
+
+    path = tmp_path / "warehouse.duckdb"
+    open_warehouse(path).close()
+    (tmp_path / "warehouse.serving").mkdir()
+    (tmp_path / "warehouse.serving" / "CURRENT").write_text("{not json")
+    at = _open(monkeypatch, path, "fleet")
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [w.value for w in at.warning]
+    assert any("unreadable" in w and "analytics publish" in w for w in shown), shown
+    assert not any("ingest data first" in w for w in shown), shown
 
 
 def test_fleet_filters_narrow_the_table(monkeypatch, app_warehouse):
