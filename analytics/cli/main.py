@@ -102,7 +102,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status = int(args._run(args) or 0)
         if status == 0 and _publishes(args):
-            _publish(args.warehouse)
+            try:
+                _publish(args.warehouse)
+            except AnalyticsError as exc:
+                raise AnalyticsError(
+                    f"the results are committed to the warehouse, but publishing the serving "
+                    f"snapshot failed ({exc}); run `analytics publish` when that is fixed"
+                ) from exc
         return status
     except AnalyticsError as exc:
         if args.debug:
@@ -118,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _publishes(args: argparse.Namespace) -> bool:
     if args.no_publish or args.command not in PUBLISHING:
+        return False
+    if getattr(args, "show_only", False):  # `quality --show-only` only reads
         return False
     return getattr(args, "action", None) in (None, "build")  # `charging simulate` writes nothing
 

@@ -2,7 +2,7 @@
 
 DuckDB lets one process write a file or many read it, never both at once, so the app and
 notebooks do not read the warehouse a batch job is writing. Instead every writing command ends
-by publishing a snapshot: every table is copied into a new, compact file under
+by publishing a snapshot: every table is copied into a new, self-contained file under
 ``<warehouse stem>.serving/`` (with a view ``signal_minutes``, the 1-minute rollup of
 ``signals``, and a one-row table ``serving_info``), the file is synced and renamed to its
 versioned name, and only then the ``CURRENT`` pointer is replaced (an atomic rename). A reader resolves ``CURRENT`` once and opens that version
@@ -186,6 +186,9 @@ def _freeze_lake_signals(wh: Warehouse) -> None:
 def publish_snapshot(wh: Warehouse) -> SnapshotInfo:
     """Publish a snapshot of the open (read-write) warehouse and make it the current one.
 
+    Single-file mode copies every table, ``signals`` included (about the warehouse's size);
+    lake mode keeps ``signals`` in the lake and copies only the derived tables.
+
     Call it after the writer's transactions have committed; a failure leaves the previous
     snapshot current and no partial file behind.
     """
@@ -197,8 +200,7 @@ def publish_snapshot(wh: Warehouse) -> SnapshotInfo:
     folder = serving_dir(wh.path)
     folder.mkdir(parents=True, exist_ok=True)
     with _publish_lock(folder):
-        previous = _read_pointer(folder)
-        version = (int(previous["version"]) if previous else 0) + 1
+        version = _next_version(folder)
         created = datetime.now(UTC)
         name = f"v{version:06d}.duckdb"
         tmp = folder / f".tmp-{uuid.uuid4().hex}.duckdb"
@@ -231,20 +233,38 @@ def publish_snapshot(wh: Warehouse) -> SnapshotInfo:
 
 def snapshot_history(warehouse: str | os.PathLike[str] | None = None) -> list[dict]:
     """Every publish so far, oldest first: version, file, created, rows per table, seconds."""
+    return _history(serving_dir(warehouse))
+
+
+def _history(folder: Path) -> list[dict]:
     try:
-        lines = (serving_dir(warehouse) / HISTORY).read_text().splitlines()
+        lines = (folder / HISTORY).read_text().splitlines()
     except FileNotFoundError:
         return []
     return [json.loads(line) for line in lines if line.strip()]
 
 
+def _next_version(folder: Path) -> int:
+    """One above every version the pointer, the history or a kept file has ever named, so a
+    lost pointer never reuses a number (readers cache by version)."""
+    pointer = _read_pointer(folder)
+    seen = [int(pointer["version"])] if pointer else [0]
+    seen += [int(h["version"]) for h in _history(folder)]
+    seen += [n for p in folder.glob("v*.duckdb") if (n := _file_version(p)) is not None]
+    return max(seen) + 1
+
+
+def _file_version(path: Path) -> int | None:
+    try:
+        return int(path.stem[1:])
+    except ValueError:
+        return None
+
+
 def _prune(folder: Path, newest: int) -> None:
     for old in folder.glob("v*.duckdb"):
-        try:
-            number = int(old.stem[1:])
-        except ValueError:
-            continue
-        if number <= newest - KEEP_VERSIONS:
+        number = _file_version(old)
+        if number is not None and number <= newest - KEEP_VERSIONS:
             old.unlink(missing_ok=True)
 
 

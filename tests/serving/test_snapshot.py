@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -157,3 +158,24 @@ def test_views_are_in_the_snapshot_and_read_its_tables(warehouse):
     with open_serving(warehouse) as snap:
         assert expected > 0
         assert snap.one("SELECT count(*) FROM charging_flexibility_fleet")[0] == expected
+
+
+def test_a_lost_pointer_never_reuses_a_version_number(warehouse):
+    with open_warehouse(warehouse) as wh:
+        publish_snapshot(wh)
+        publish_snapshot(wh)
+        (serving_dir(warehouse) / "CURRENT").unlink()
+        (serving_dir(warehouse) / "history.jsonl").unlink()
+        assert publish_snapshot(wh).version == 3  # the kept files still name v1 and v2
+
+
+def test_read_only_commands_do_not_publish(warehouse):
+    from analytics.cli.main import main
+
+    assert main(["--warehouse", str(warehouse), "quality", "--show-only"]) == 0
+    assert current_snapshot(warehouse) is None
+    tariffs = sorted((Path(__file__).resolve().parents[2] / "data" / "tariffs").glob("*.json"))
+    assert tariffs
+    args = ["--warehouse", str(warehouse), "charging", "simulate", "--tariff", str(tariffs[0])]
+    assert main(args) == 0
+    assert current_snapshot(warehouse) is None
