@@ -32,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
     from analytics.serving import current_snapshot, open_serving
 
     path = resolve_warehouse(args.warehouse).resolve()
+    if path.exists() and current_snapshot(path) is None:
+        _first_snapshot(path)
     try:
         open_serving(path).close()  # say now what the pages will say
         info = current_snapshot(path)
@@ -64,3 +66,18 @@ def run(args: argparse.Namespace) -> int:
     if os.name == "posix":  # become the server: signals reach it, nothing is left behind
         os.execve(sys.executable, cmd, env)
     return subprocess.call(cmd, env=env)
+
+
+def _first_snapshot(path) -> None:  # type: ignore[no-untyped-def]
+    """Publish a first snapshot, so the app never opens the live warehouse file (its read-only
+    connections would make a batch job that starts meanwhile fail on the lock)."""
+    from analytics.errors import AnalyticsError
+    from analytics.serving import publish_snapshot
+    from analytics.warehouse import open_warehouse
+
+    try:
+        with open_warehouse(path) as wh:
+            info = publish_snapshot(wh)
+        print(f"published a first serving snapshot (v{info.version}) for the app")
+    except AnalyticsError as exc:  # e.g. a writer holds it: it publishes when it finishes
+        print(f"note: no serving snapshot yet and none could be published now ({exc})")
