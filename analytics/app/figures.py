@@ -4,6 +4,7 @@ returns. Nothing is read or computed here beyond arranging points for drawing.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -72,11 +73,37 @@ def soh_histogram(fleet: pl.DataFrame) -> Any:
     go = _go()
     fig = go.Figure()
     have = fleet.filter(pl.col("soh_pct").is_not_null())
+    if not have.height:
+        return _layout(fig, "Latest capacity SoH", "vehicles", "SoH (%)")
+    # one bin set for every chemistry (0.5-point bins from a whole number), stacked, so
+    # bars line up and their heights add up to vehicles
+    start = math.floor(float(have["soh_pct"].min()))
     for chem in sorted(have["chemistry"].unique().to_list()):
         sub = have.filter(pl.col("chemistry") == chem)
-        fig.add_histogram(x=sub["soh_pct"].to_list(), name=chem, nbinsx=30, opacity=0.75)
-    fig.update_layout(barmode="overlay")
-    return _layout(fig, "Latest capacity SoH", "vehicles", "SoH (%)")
+        fig.add_histogram(
+            x=sub["soh_pct"].to_list(),
+            name=chem,
+            bingroup="soh",
+            xbins={"start": start, "size": 0.5},
+            hovertemplate="SoH %{x}<br>%{y} vehicles",
+        )
+    fig.update_layout(barmode="stack", bargap=0.05)
+    fig = _layout(fig, "Latest capacity SoH", "vehicles", "SoH (%)")
+    tallest = int(
+        have.group_by(((pl.col("soh_pct") - start) // 0.5).alias("bin")).len()["len"].max()
+    )
+    fig.update_yaxes(tickformat="d", dtick=_nice_step(tallest), rangemode="tozero")
+    return fig
+
+
+def _nice_step(n: int) -> int:
+    """A whole-number tick step for a count axis up to ``n``: 1, 2, 5, 10, 20 ..."""
+    step = 1
+    for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000):
+        step = s
+        if n / s <= 8:
+            break
+    return step
 
 
 def cohort_bands(bands: pl.DataFrame, group_label: str) -> Any:

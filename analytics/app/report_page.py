@@ -6,6 +6,7 @@ downloads in PDF, JSON and HTML from the library's renderers.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
@@ -16,7 +17,7 @@ import streamlit as st
 from analytics.app import reports
 from analytics.app.context import PageContext, run_page, select_vehicle
 
-__all__ = ["overrides", "render_report_page"]
+__all__ = ["overrides", "render_report_page", "tidy"]
 
 TITLES = {"finance": "Finance", "insurance": "Insurance", "utility": "Utility"}
 
@@ -110,6 +111,39 @@ def overrides(ctx: PageContext, kind: str, vid: str) -> dict[str, Any]:
         return _utility_inputs()
 
 
+_WORDS = (
+    (re.compile(r"\bUtc\b"), "UTC"),
+    (re.compile(r"\b[Kk]wh\b"), "kWh"),
+    (re.compile(r"\bDc\b"), "DC"),
+)
+_WEAR = "Battery wear per week"
+
+
+def tidy(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The library's figure rows as the page shows them: unit words spelt right (UTC, kWh,
+    DC), and the weekly battery-wear cost of managed charging said as what it is (a negative
+    cost is wear avoided), to the cent."""
+    out = []
+    for name, value in rows:
+        for pattern, word in _WORDS:
+            name, value = pattern.sub(word, name), pattern.sub(word, value)
+        if name == _WEAR and value.endswith(" EUR"):
+            try:
+                eur = float(value.split()[0].replace(",", ""))
+            except ValueError:
+                eur = None
+            if eur is not None and eur < 0:
+                name, value = "Battery wear avoided per week", f"{-eur:,.2f} EUR"
+            elif eur is not None:
+                name, value = "Extra battery wear per week", f"{eur:,.2f} EUR"
+        out.append((name, value))
+    return out
+
+
+def _table(rows: list[tuple[str, str]]) -> None:
+    st.table(pl.DataFrame(tidy(rows), schema=["figure", "value"], orient="row").to_pandas())
+
+
 def _sections(report: dict[str, Any]) -> None:
     from analytics.reports.present import label, section_rows
 
@@ -118,7 +152,7 @@ def _sections(report: dict[str, Any]) -> None:
         st.subheader(f"{label(key)}" + ("" if status == "ok" else f" — {status}"))
         rows = section_rows(sec, key)
         if rows:
-            st.table(pl.DataFrame(rows, schema=["figure", "value"], orient="row").to_pandas())
+            _table(rows)
         hours = sec.get("plugged_in_share_by_local_hour")
         if hours:
             st.bar_chart(
@@ -182,7 +216,7 @@ def _body(ctx: PageContext, kind: str) -> None:
     (st.warning if suff["thin_evidence"] else st.success)(
         f"Data sufficiency grade {suff['grade']}: {suff['statement']}"
     )
-    st.table(pl.DataFrame(headline(report), schema=["figure", "value"], orient="row").to_pandas())
+    _table(headline(report))
     _downloads(report, built["issuable"])
     if built["issuable"]:
         st.caption(

@@ -77,6 +77,8 @@ def test_page_on_published_warehouse(monkeypatch, app_warehouse, page):
         assert vid in at.header[0].value
         assert _metric(at, "SoH").value.endswith("%")
         assert len(at.get("plotly_chart")) >= 3  # SoH, sessions, signals
+        for label in ("Energy SoH", "Resistance growth"):  # every number with its interval
+            assert "90 % interval" in _metric(at, label).help
     if page in ("finance", "insurance", "utility"):
         labels = {b.proto.label for b in at.get("download_button")}
         assert {"Download PDF", "Download JSON"} <= labels
@@ -237,6 +239,65 @@ def test_unreadable_pointer_is_not_an_ingest_first_message(monkeypatch, tmp_path
     shown = [w.value for w in at.warning]
     assert any("unreadable" in w and "analytics publish" in w for w in shown), shown
     assert not any("ingest data first" in w for w in shown), shown
+
+
+def test_fleet_kpis_and_table_read_as_figures(monkeypatch, app_warehouse):
+    """Median SoH carries its p10-p90 range; the table has readable headers, the SoH-80 date
+    with its interval, and no forecast risk (rather than 0 %) for a car without SoH."""
+    import json
+
+    at = _open(monkeypatch, app_warehouse["path"])
+    _clean(at)
+    assert "10th–90th percentile" in _metric(at, "Median SoH").help
+    table = at.dataframe[0]
+    shown = table.value
+    assert {"soh_80_date", "soh_80_date_low", "soh_80_date_high"} <= set(shown.columns)
+    config = json.loads(table.proto.columns)
+    assert config["soh_80_date_low"]["label"] == "80 % earliest"
+    labels = [c.get("label", name) for name, c in config.items() if not c.get("hidden")]
+    assert labels and all("_" not in label for label in labels), labels
+    assert table.proto.placeholder == "—"
+    no_soh = shown[shown["soh_pct"].isna()]
+    assert len(no_soh) >= 1  # the tiny vehicle
+    assert no_soh["breach_probability"].isna().all()
+    assert set(shown["chemistry"]) & {"UNKNOWN"} == set()
+
+
+def test_soh_histogram_shares_one_bin_set():
+    import polars as pl
+
+    from analytics.app.figures import soh_histogram
+
+    fleet = pl.DataFrame(
+        {
+            "soh_pct": [91.2, 91.4, 93.9, 95.0, 95.1],
+            "chemistry": ["NMC", "LFP", "NMC", "LFP", "NMC"],
+        }
+    )
+    fig = soh_histogram(fleet)
+    assert {t.bingroup for t in fig.data} == {"soh"}
+    assert {t.xbins.size for t in fig.data} == {0.5}
+    assert fig.layout.yaxis.tickformat == "d" and fig.layout.yaxis.dtick >= 1
+
+
+def test_report_rows_are_tidied():
+    from analytics.app.report_page import tidy
+
+    rows = tidy(
+        [
+            ("Utc offset (h)", "0"),
+            ("Flexible kwh per week", "4.0"),
+            ("Battery wear per week", "-6.151 EUR"),
+        ]
+    )
+    assert rows == [
+        ("UTC offset (h)", "0"),
+        ("Flexible kWh per week", "4.0"),
+        ("Battery wear avoided per week", "6.15 EUR"),
+    ]
+    assert tidy([("Battery wear per week", "0.5 EUR")]) == [
+        ("Extra battery wear per week", "0.50 EUR")
+    ]
 
 
 def test_fleet_filters_narrow_the_table(monkeypatch, app_warehouse):

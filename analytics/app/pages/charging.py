@@ -8,9 +8,25 @@ import streamlit as st
 
 from analytics.app import figures, reports
 from analytics.app.context import PageContext, guarded, need, run_page, select_vehicle
+from analytics.app.tables import Col, show
 from analytics.errors import ChargingError
 
 __all__ = ["render"]
+
+_SHARE = "Share of charging sessions (0..1)"
+_ARCHETYPES = {
+    "vehicle_id": Col("Vehicle"),
+    "archetype": Col("Archetype", width="medium"),
+    "archetype_fit": Col("Fit", "%.2f", "How close the vehicle is to its archetype (0..1)"),
+    "sessions_per_week": Col("Sessions / week", "%.1f"),
+    "home_share": Col("Home", "%.2f", _SHARE + " at home"),
+    "work_share": Col("Work", "%.2f", _SHARE + " at work"),
+    "public_share": Col("Public", "%.2f", _SHARE + " at public chargers"),
+    "dc_energy_share": Col("DC energy", "%.2f", "Share of charged energy from DC fast charging"),
+    "overnight_share": Col("Overnight", "%.2f", _SHARE + " overnight"),
+    "median_soc_out_pct": Col("Median SoC at unplug (%)", "%.0f"),
+    "stability": Col("Stability", "%.2f", "How steady the archetype is week to week (0..1)"),
+}
 
 
 def _archetypes(ctx: PageContext) -> None:
@@ -20,16 +36,8 @@ def _archetypes(ctx: PageContext) -> None:
     profiles: pl.DataFrame = ctx.read("archetypes")
     left, right = st.columns([1, 2])
     left.plotly_chart(figures.archetype_bar(profiles), key="archetypes")
-    right.dataframe(
-        profiles,
-        hide_index=True,
-        height=320,
-        column_config={
-            c: st.column_config.NumberColumn(format="%.2f")
-            for c in profiles.columns
-            if profiles[c].dtype == pl.Float64
-        },
-    )
+    with right:  # no fixed height: a short fleet leaves no empty rows
+        show(profiles, _ARCHETYPES)
 
 
 def _flexibility(ctx: PageContext) -> None:

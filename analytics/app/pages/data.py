@@ -6,8 +6,65 @@ import polars as pl
 import streamlit as st
 
 from analytics.app.context import PageContext, run_page
+from analytics.app.tables import Col, show
 
 __all__ = ["render"]
+
+_BY_FORMAT = {
+    "format": Col("Format"),
+    "status": Col("Status"),
+    "files": Col("Files", "%d"),
+    "rows": Col("Rows written", "%d"),
+    "records skipped": Col("Records skipped", "%d"),
+}
+_FILES = {
+    "source_id": Col("Source", "%d"),
+    "path": Col("File", width="large"),
+    "format": Col("Format"),
+    "vehicle_id": Col("Vehicle"),
+    "status": Col("Status"),
+    "records_read": Col("Records read", "%d"),
+    "records_decoded": Col("Decoded", "%d"),
+    "records_skipped": Col("Skipped", "%d"),
+    "rows_written": Col("Rows written", "%d"),
+    "bytes": Col("Bytes", "%d"),
+    "started_at": Col("Started (UTC)"),
+    "duration_s": Col("Duration (s)", "%.1f"),
+    "message": Col("Message", width="large"),
+}
+_ISSUES = {
+    "severity": Col("Severity"),
+    "reason": Col("Reason", width="medium"),
+    "count": Col("Rows", "%d"),
+    "files": Col("Files", "%d"),
+    "example": Col("Example", width="large"),
+    "location": Col("Where", width="medium"),
+}
+_QUARANTINE = {
+    "vehicle_id": Col("Vehicle"),
+    "signal": Col("Signal", width="large"),
+    "reason": Col("Reason", width="medium"),
+    "count": Col("Rows", "%d"),
+    "example": Col("Example", width="large"),
+}
+_QUALITY = {
+    "vehicle_id": Col("Vehicle"),
+    "grade": Col("Grade"),
+    "coverage_pct": Col("Coverage (%)", "%.1f"),
+    "span_days": Col("Span (days)", "%.1f"),
+    "covered_days": Col("Covered (days)", "%.1f"),
+    "n_signals": Col("Signals", "%d"),
+    "n_rows": Col("Rows", "%d"),
+    "missing_data_days": Col("Missing data (days)", "%.2f", "Gaps while the logger was on"),
+    "logger_off_days": Col("Logger off (days)", "%.2f"),
+    "stuck_signals": Col("Stuck signals", "%d"),
+    "out_of_range_rows": Col("Out of range", "%d", "Rows outside the catalog's valid range"),
+    "rejected_rows": Col("Rejected", "%d"),
+    "clock_jumps": Col("Clock jumps", "%d"),
+    "odometer_rollbacks": Col("Odometer rollbacks", "%d"),
+    "stuck_sensor_events": Col("Stuck-sensor events", "%d"),
+    "flags": Col("Flags", width="large"),
+}
 
 
 def _sources(ctx: PageContext) -> None:
@@ -25,21 +82,28 @@ def _sources(ctx: PageContext) -> None:
     c[0].metric("Files", f"{src.height:,}")
     c[1].metric("Rows written", f"{int(src['rows_written'].fill_null(0).sum()):,}")
     c[2].metric("Records skipped", f"{int(src['records_skipped'].fill_null(0).sum()):,}")
-    st.dataframe(by.sort("format", "status"), hide_index=True)
+    show(by.sort("format", "status"), _BY_FORMAT)
     with st.expander(f"All {src.height} files"):
-        st.dataframe(src, hide_index=True)
+        show(src, _FILES)
 
 
 def _skipped(ctx: PageContext) -> None:
     st.subheader("What was skipped, and why")
     got = ctx.read("ingest_issues")
     if got["issues"].height:
-        st.dataframe(got["issues"], hide_index=True)
+        show(got["issues"], _ISSUES)
     else:
         st.caption("Ingest recorded no issues.")
-    if got["quarantine"].height:
-        st.caption("Values outside the catalog's valid range, kept aside in `quarantine`:")
-        st.dataframe(got["quarantine"], hide_index=True)
+    quarantine: pl.DataFrame = got["quarantine"]
+    if quarantine.height:
+        reasons = ", ".join(
+            sorted({r.replace("_", " ") for r in quarantine["reason"].drop_nulls()})
+        )
+        st.caption(
+            "Rows not stored, kept aside in `quarantine` by vehicle, signal and reason "
+            f"({reasons}):"
+        )
+        show(quarantine, _QUARANTINE)
 
 
 def _quality(ctx: PageContext) -> None:
@@ -50,17 +114,7 @@ def _quality(ctx: PageContext) -> None:
     q: pl.DataFrame = ctx.read("quality_vehicles")
     grades = q.group_by("grade").len().sort("grade")
     st.caption("Grades: " + ", ".join(f"{g} {n}" for g, n in grades.iter_rows()) + ". Worst first.")
-    st.dataframe(
-        q,
-        hide_index=True,
-        column_config={
-            "coverage_pct": st.column_config.NumberColumn("coverage (%)", format="%.1f"),
-            "span_days": st.column_config.NumberColumn(format="%.1f"),
-            "covered_days": st.column_config.NumberColumn(format="%.1f"),
-            "missing_data_days": st.column_config.NumberColumn(format="%.2f"),
-            "logger_off_days": st.column_config.NumberColumn(format="%.2f"),
-        },
-    )
+    show(q, _QUALITY)
 
 
 def _body(ctx: PageContext) -> None:

@@ -8,29 +8,31 @@ import streamlit as st
 from analytics.app import figures
 from analytics.app.context import VEHICLE_KEY, PageContext, need, run_page
 from analytics.app.queries import COHORT_GROUPS
+from analytics.app.tables import Col, show
 
 __all__ = ["apply_filters", "render"]
 
 _TABLE_COLUMNS = {
-    "vehicle_id": st.column_config.TextColumn("Vehicle"),
-    "model": st.column_config.TextColumn("Model"),
-    "chemistry": st.column_config.TextColumn("Chemistry"),
-    "climate": st.column_config.TextColumn("Climate"),
-    "age_years": st.column_config.NumberColumn("Age (y)", format="%.1f"),
-    "soh_pct": st.column_config.NumberColumn("SoH (%)", format="%.1f"),
-    "soh_low_pct": st.column_config.NumberColumn("SoH low", format="%.1f"),
-    "soh_high_pct": st.column_config.NumberColumn("SoH high", format="%.1f"),
-    "breach_probability": st.column_config.NumberColumn(
+    "vehicle_id": Col("Vehicle"),
+    "model": Col("Model", width="medium"),
+    "chemistry": Col("Chemistry"),
+    "climate": Col("Climate"),
+    "age_years": Col("Age (y)", "%.1f"),
+    "soh_pct": Col("SoH (%)", "%.1f", "Latest fused capacity SoH"),
+    "soh_low_pct": Col("SoH low (%)", "%.1f", "Lower end of the SoH's 90 % interval"),
+    "soh_high_pct": Col("SoH high (%)", "%.1f", "Upper end of the SoH's 90 % interval"),
+    "breach_probability": Col(
         "Forecast risk",
-        format="percent",
-        help="Highest probability of breaching a regulatory or warranty SoH threshold",
+        "percent",
+        "Highest probability of breaching a regulatory or warranty SoH threshold "
+        "(empty without a SoH)",
     ),
-    "soh_80_date": st.column_config.DateColumn("SoH 80 % expected"),
-    "treatment_score": st.column_config.NumberColumn(
-        "Treatment", format="%.0f", help="0 harsh .. 100 gentle (charging habits)"
-    ),
-    "coverage_pct": st.column_config.NumberColumn("Coverage (%)", format="%.0f"),
-    "quality_grade": st.column_config.TextColumn("Data quality"),
+    "soh_80_date": Col("SoH 80 % expected", "YYYY-MM-DD", "Baseline forecast's expected date"),
+    "soh_80_date_low": Col("80 % earliest", "YYYY-MM-DD", "Early end of the date's interval"),
+    "soh_80_date_high": Col("80 % latest", "YYYY-MM-DD", "Late end of the date's interval"),
+    "treatment_score": Col("Treatment", "%.0f", "0 harsh .. 100 gentle (charging habits)"),
+    "coverage_pct": Col("Coverage (%)", "%.0f", "Share of the time span with data"),
+    "quality_grade": Col("Data quality"),
 }
 
 
@@ -80,9 +82,16 @@ def _kpis(sel: pl.DataFrame) -> None:
         f"{cov.median():.0f} %" if cov.len() else "—",
         help="Median share of each vehicle's time span with data (quality stage)",
     )
-    c[2].metric("Median SoH", f"{soh.median():.1f} %" if soh.len() else "—")
+    p10 = p90 = None
     if soh.len() >= 2:
         p10, p90 = soh.quantile(0.1, "linear"), soh.quantile(0.9, "linear")
+    c[2].metric(
+        "Median SoH",
+        f"{soh.median():.1f} %" if soh.len() else "—",
+        help="Median of each vehicle's latest capacity SoH"
+        + (f"; 10th–90th percentile {p10:.1f} – {p90:.1f} %" if p10 is not None else ""),
+    )
+    if p10 is not None and p90 is not None:
         c[3].metric(
             "SoH spread",
             f"{p90 - p10:.1f} pts",
@@ -96,10 +105,9 @@ def _table(sel: pl.DataFrame) -> None:
     st.subheader("Vehicles")
     st.caption("Lowest SoH first; click a column to sort, a row to select the vehicle.")
     shown = sel.select(list(_TABLE_COLUMNS))
-    event = st.dataframe(
+    event = show(
         shown,
-        hide_index=True,
-        column_config=_TABLE_COLUMNS,
+        _TABLE_COLUMNS,
         on_select="rerun",
         selection_mode="single-row",
         key="fleet_table",

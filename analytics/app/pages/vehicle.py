@@ -11,6 +11,7 @@ import streamlit as st
 
 from analytics.app import figures
 from analytics.app.context import PageContext, run_page, select_vehicle
+from analytics.app.tables import Col, show
 
 __all__ = ["DEFAULT_SIGNALS", "latest_soh", "render"]
 
@@ -42,6 +43,29 @@ def _range(label: str, first: date, last: date, days: int, key: str) -> tuple[da
     return _utc(start), _utc(end) + timedelta(days=1)
 
 
+def _interval(row: dict[str, Any], name: str, fmt: str) -> str:
+    """``90 % interval low – high %`` of ``<name>_low_pct``/``_high_pct`` (or say it is missing)."""
+    low, high = row.get(f"{name}_low_pct"), row.get(f"{name}_high_pct")
+    if low is None or high is None:
+        return "no interval"
+    return f"90 % interval {fmt.format(low)} – {fmt.format(high)} %"
+
+
+_MILESTONES = {
+    "threshold_id": Col("Threshold", width="medium"),
+    "soh_threshold_pct": Col("At SoH (%)", "%.0f"),
+    "limit_years": Col("Within (y)", "%.0f", "Warranty or regulatory age limit"),
+    "expected_date": Col("Expected", "YYYY-MM-DD", "Baseline forecast's expected date"),
+    "date_low": Col("Earliest", "YYYY-MM-DD", "Early end of the date's interval"),
+    "date_high": Col("Latest", "YYYY-MM-DD", "Late end of the date's interval"),
+    "expected_odometer_km": Col("Odometer then (km)", "%.0f"),
+    "breach_probability": Col(
+        "Breach probability", "percent", "Probability of reaching the SoH within the limit"
+    ),
+    "source": Col("Source", width="medium"),
+}
+
+
 def _metrics(vid: str, d: dict[str, Any]) -> None:
     v = d["vehicle"]
     st.header(f"Vehicle {vid}")
@@ -68,9 +92,17 @@ def _metrics(vid: str, d: dict[str, Any]) -> None:
     c[0].metric("SoH", f"{last['soh_pct']:.1f} %", help=f"Latest fused capacity SoH; {interval}")
     c[0].caption(interval)
     if last.get("energy_soh_pct") is not None:
-        c[1].metric("Energy SoH", f"{last['energy_soh_pct']:.1f} %")
+        e_int = _interval(last, "energy_soh", "{:.1f}")
+        c[1].metric("Energy SoH", f"{last['energy_soh_pct']:.1f} %", help=f"Usable energy; {e_int}")
+        c[1].caption(e_int)
     if last.get("resistance_growth_pct") is not None:
-        c[2].metric("Resistance growth", f"{last['resistance_growth_pct']:+.1f} %")
+        r_int = _interval(last, "resistance_growth", "{:+.1f}")
+        c[2].metric(
+            "Resistance growth",
+            f"{last['resistance_growth_pct']:+.1f} %",
+            help=f"Internal resistance against the vehicle's first weeks; {r_int}",
+        )
+        c[2].caption(r_int)
     c[3].metric("As of", str(last["date"]))
     c[3].caption(f"method: {last['method']}; {last['n_observations_total']} observations")
 
@@ -86,24 +118,7 @@ def _health(d: dict[str, Any]) -> None:
     m = d["milestones"]
     if m.height:
         st.subheader("Forecast milestones and threshold breaches")
-        st.dataframe(
-            m.select(
-                "threshold_id",
-                "soh_threshold_pct",
-                "limit_years",
-                "expected_date",
-                "date_low",
-                "date_high",
-                "expected_odometer_km",
-                "breach_probability",
-                "source",
-            ),
-            hide_index=True,
-            column_config={
-                "breach_probability": st.column_config.NumberColumn(format="percent"),
-                "expected_odometer_km": st.column_config.NumberColumn(format="%.0f"),
-            },
-        )
+        show(m, _MILESTONES)
     elif d["forecast"].height == 0:
         st.caption("No forecast for this vehicle yet (`analytics forecast`).")
 

@@ -21,7 +21,9 @@ risk AS (
     SELECT vehicle_id,
            max(breach_probability) AS breach_probability,
            arg_max(threshold_id, breach_probability) AS riskiest_threshold,
-           min(expected_date) FILTER (WHERE threshold_id = 'soh_80') AS soh_80_date
+           min(expected_date) FILTER (WHERE threshold_id = 'soh_80') AS soh_80_date,
+           min(date_low) FILTER (WHERE threshold_id = 'soh_80') AS soh_80_date_low,
+           max(date_high) FILTER (WHERE threshold_id = 'soh_80') AS soh_80_date_high
     FROM milestones
     WHERE scenario = 'baseline'
     GROUP BY vehicle_id
@@ -40,14 +42,18 @@ ids AS (
 )
 SELECT i.vehicle_id,
        coalesce(v.make || ' ' || v.model, c.model, 'unknown') AS model,
-       coalesce(v.chemistry, c.chemistry, 'unknown') AS chemistry,
+       -- one spelling of "unknown" (cohorts write UNKNOWN for a vehicle without metadata)
+       CASE WHEN upper(coalesce(v.chemistry, c.chemistry, 'unknown')) = 'UNKNOWN' THEN 'unknown'
+            ELSE coalesce(v.chemistry, c.chemistry) END AS chemistry,
        coalesce(c.climate_band, 'unknown') AS climate,
        coalesce(
            date_diff('day', v.first_registration_date, coalesce(l.soh_date, CAST(q.last_ts AS DATE))) / 365.25,
            a.age_years
        ) AS age_years,
        l.soh_pct, l.soh_low_pct, l.soh_high_pct, l.energy_soh_pct, l.soh_date,
-       r.breach_probability, r.riskiest_threshold, r.soh_80_date,
+       -- no SoH, no forecast risk: a 0 % beside an empty SoH would read as "safe"
+       CASE WHEN l.soh_pct IS NOT NULL THEN r.breach_probability END AS breach_probability,
+       r.riskiest_threshold, r.soh_80_date, r.soh_80_date_low, r.soh_80_date_high,
        t.treatment_score, t.treatment_driver,
        q.coverage_pct, q.span_days, q.grade AS quality_grade
 FROM ids i

@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         "true" if args.headless else "false",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",  # as .streamlit/config.toml: no "Deploy" button
+        "viewer",
     ]
     print(f"serving {path} ({what}) on http://localhost:{args.port} (Ctrl+C to stop)", flush=True)
     if os.name == "posix":  # become the server: signals reach it, nothing is left behind
