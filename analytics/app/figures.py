@@ -42,7 +42,7 @@ def _layout(fig: Any, title: str, y: str, x: str = "", height: int = 360) -> Any
         yaxis_title=y,
         margin={"l": 50, "r": 10, "t": 40, "b": 40},
         height=height,
-        legend={"orientation": "h", "y": -0.18},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3},
     )
     return fig
 
@@ -433,7 +433,18 @@ def flexibility_week(week: pl.DataFrame) -> Any:
         name="vehicles plugged in",
         yaxis="y2",
     )
-    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": "vehicles"})
+    most = int(week["vehicles_plugged_in"].max() or 1)
+    fig.update_layout(  # whole vehicles from 0, not 4, 8.87, 13.74
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "title": "vehicles",
+            "rangemode": "tozero",
+            "dtick": _nice_step(most),
+            "tickformat": "d",
+            "showgrid": False,
+        }
+    )
     return _layout(fig, "Flexibility envelope, one week (UTC)", "kWh per hour")
 
 

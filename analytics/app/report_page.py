@@ -114,8 +114,10 @@ def overrides(ctx: PageContext, kind: str, vid: str) -> dict[str, Any]:
 _WORDS = (
     (re.compile(r"\bUtc\b"), "UTC"),
     (re.compile(r"\b[Kk]wh\b"), "kWh"),
-    (re.compile(r"\bDc\b"), "DC"),
+    (re.compile(r"\b[Dd]c\b"), "DC"),
+    (re.compile(r"\b[Ee]ur\b"), "EUR"),
 )
+_SPLIT_TIME = re.compile(r"^(.+): (\d\d:\d\d)$")  # "Typical windows: 17:00" | "to 06:00 ..."
 _WEAR = "Battery wear per week"
 
 
@@ -127,6 +129,14 @@ def tidy(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
     for name, value in rows:
         for pattern, word in _WORDS:
             name, value = pattern.sub(word, name), pattern.sub(word, value)
+        split = _SPLIT_TIME.match(name)
+        if split and value.startswith("to "):  # a "17:00 to 06:00" cut at its first colon
+            name, value = split[1], f"{split[2]} {value}"
+        if "method: " in value:  # long fused-method names wrap at their "+"
+            head, _, method = value.partition("method: ")
+            value = head + "method: " + method.replace("+", " + ")
+        if name == "Archetype":
+            value = value.replace("_", " ")
         if name == _WEAR and value.endswith(" EUR"):
             try:
                 eur = float(value.split()[0].replace(",", ""))
@@ -141,7 +151,7 @@ def tidy(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _table(rows: list[tuple[str, str]]) -> None:
-    st.table(pl.DataFrame(tidy(rows), schema=["figure", "value"], orient="row").to_pandas())
+    st.table(pl.DataFrame(tidy(rows), schema=["Figure", "Value"], orient="row").to_pandas())
 
 
 def _sections(report: dict[str, Any]) -> None:

@@ -251,9 +251,11 @@ def test_fleet_kpis_and_table_read_as_figures(monkeypatch, app_warehouse):
     assert "10th–90th percentile" in _metric(at, "Median SoH").help
     table = at.dataframe[0]
     shown = table.value
-    assert {"soh_80_date", "soh_80_date_low", "soh_80_date_high"} <= set(shown.columns)
+    assert {"soh_80_date", "soh_80_interval", "soh_interval"} <= set(shown.columns)
     config = json.loads(table.proto.columns)
-    assert config["soh_80_date_low"]["label"] == "80 % earliest"
+    assert config["soh_80_interval"]["label"] == "SoH 80 % interval"
+    with_soh = shown[shown["soh_pct"].notna()]
+    assert with_soh["soh_interval"].str.fullmatch(r"\d+\.\d – \d+\.\d").all()
     labels = [c.get("label", name) for name, c in config.items() if not c.get("hidden")]
     assert labels and all("_" not in label for label in labels), labels
     assert table.proto.placeholder == "—"
@@ -288,12 +290,14 @@ def test_report_rows_are_tidied():
             ("Utc offset (h)", "0"),
             ("Flexible kwh per week", "4.0"),
             ("Battery wear per week", "-6.151 EUR"),
+            ("Typical windows: 17:00", "to 06:00; mean share 0.24"),
         ]
     )
     assert rows == [
         ("UTC offset (h)", "0"),
         ("Flexible kWh per week", "4.0"),
         ("Battery wear avoided per week", "6.15 EUR"),
+        ("Typical windows", "17:00 to 06:00; mean share 0.24"),
     ]
     assert tidy([("Battery wear per week", "0.5 EUR")]) == [
         ("Extra battery wear per week", "0.50 EUR")

@@ -10,7 +10,7 @@ from analytics.app.context import VEHICLE_KEY, PageContext, need, run_page
 from analytics.app.queries import COHORT_GROUPS
 from analytics.app.tables import Col, show
 
-__all__ = ["apply_filters", "render"]
+__all__ = ["apply_filters", "render", "with_intervals"]
 
 _TABLE_COLUMNS = {
     "vehicle_id": Col("Vehicle"),
@@ -19,8 +19,7 @@ _TABLE_COLUMNS = {
     "climate": Col("Climate"),
     "age_years": Col("Age (y)", "%.1f"),
     "soh_pct": Col("SoH (%)", "%.1f", "Latest fused capacity SoH"),
-    "soh_low_pct": Col("SoH low (%)", "%.1f", "Lower end of the SoH's 90 % interval"),
-    "soh_high_pct": Col("SoH high (%)", "%.1f", "Upper end of the SoH's 90 % interval"),
+    "soh_interval": Col("SoH 90 % interval", help="Low – high end of the SoH's 90 % interval"),
     "breach_probability": Col(
         "Forecast risk",
         "percent",
@@ -28,8 +27,9 @@ _TABLE_COLUMNS = {
         "(empty without a SoH)",
     ),
     "soh_80_date": Col("SoH 80 % expected", "YYYY-MM-DD", "Baseline forecast's expected date"),
-    "soh_80_date_low": Col("80 % earliest", "YYYY-MM-DD", "Early end of the date's interval"),
-    "soh_80_date_high": Col("80 % latest", "YYYY-MM-DD", "Late end of the date's interval"),
+    "soh_80_interval": Col(
+        "SoH 80 % interval", help="Earliest – latest month of the date's 90 % interval"
+    ),
     "treatment_score": Col("Treatment", "%.0f", "0 harsh .. 100 gentle (charging habits)"),
     "coverage_pct": Col("Coverage (%)", "%.0f", "Share of the time span with data"),
     "quality_grade": Col("Data quality"),
@@ -101,10 +101,27 @@ def _kpis(sel: pl.DataFrame) -> None:
         c[3].metric("SoH spread", "—")
 
 
+def with_intervals(fleet: pl.DataFrame) -> pl.DataFrame:
+    """The fleet rows plus each interval as one short text (``92.0 – 94.1``,
+    ``2031-05 – 2034-02``), empty where an end is missing, so the table stays narrow."""
+    return fleet.with_columns(
+        pl.format(
+            "{} – {}",
+            pl.col("soh_low_pct").round(1).cast(pl.String),
+            pl.col("soh_high_pct").round(1).cast(pl.String),
+        ).alias("soh_interval"),
+        pl.format(
+            "{} – {}",
+            pl.col("soh_80_date_low").dt.strftime("%Y-%m"),
+            pl.col("soh_80_date_high").dt.strftime("%Y-%m"),
+        ).alias("soh_80_interval"),
+    )
+
+
 def _table(sel: pl.DataFrame) -> None:
     st.subheader("Vehicles")
     st.caption("Lowest SoH first; click a column to sort, a row to select the vehicle.")
-    shown = sel.select(list(_TABLE_COLUMNS))
+    shown = with_intervals(sel).select(list(_TABLE_COLUMNS))
     event = show(
         shown,
         _TABLE_COLUMNS,

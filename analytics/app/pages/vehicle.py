@@ -62,7 +62,8 @@ _MILESTONES = {
     "breach_probability": Col(
         "Breach probability", "percent", "Probability of reaching the SoH within the limit"
     ),
-    "source": Col("Source", width="medium"),
+    "note": Col("Note", width="large"),
+    "source": Col("Source", width="large"),
 }
 
 
@@ -103,8 +104,8 @@ def _metrics(vid: str, d: dict[str, Any]) -> None:
             help=f"Internal resistance against the vehicle's first weeks; {r_int}",
         )
         c[2].caption(r_int)
-    c[3].metric("As of", str(last["date"]))
-    c[3].caption(f"method: {last['method']}; {last['n_observations_total']} observations")
+    c[3].metric("As of", str(last["date"]), help=f"Fusion method: {last['method']}")
+    c[3].caption(f"{last['n_observations_total']:,} observations")
 
 
 def _health(d: dict[str, Any]) -> None:
