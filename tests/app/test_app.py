@@ -186,6 +186,32 @@ def test_report_inputs_reach_the_report(monkeypatch, app_warehouse):
     assert reports.render(built["report"], "pdf")[:4] == b"%PDF"
 
 
+def test_report_build_reads_the_version_of_its_cache_key(app_warehouse, tmp_path):
+    """A report cached under snapshot vN is built from vN even after vN+1 is published."""
+    import shutil
+
+    from analytics.app import reports
+    from analytics.serving import current_snapshot, publish_snapshot
+    from analytics.warehouse import open_warehouse
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(app_warehouse["path"], path)
+    vid = app_warehouse["vehicles"][0]
+    with open_warehouse(path) as wh:
+        first = publish_snapshot(wh)
+        make = wh.one("SELECT make FROM vehicles WHERE vehicle_id = ?", [vid])[0]
+        wh.con.execute("UPDATE vehicles SET make = 'Republished' WHERE vehicle_id = ?", [vid])
+        publish_snapshot(wh)
+    assert current_snapshot(path).version == first.version + 1
+    secret = (REPORT_KEY.encode(), "$ANALYTICS_REPORT_KEY")
+    key = ("snapshot", first.version, str(first.path))
+    old = reports.build(str(path), key, vid, "finance", "{}", secret)
+    assert old["report"]["vehicle"]["make"] == make != "Republished"
+    key = ("snapshot", first.version + 1, "")
+    new = reports.build(str(path), key, vid, "finance", "{}", secret)
+    assert new["report"]["vehicle"]["make"] == "Republished"
+
+
 def test_report_page_without_a_key_writes_nothing(monkeypatch, app_warehouse, tmp_path):
     """With no pseudonymisation key the page still shows the report, says how to create the
     key, offers no download, and creates no key file: the app never writes."""
