@@ -117,6 +117,7 @@ _WORDS = (
     (re.compile(r"\b[Dd]c\b"), "DC"),
     (re.compile(r"\b[Ee]ur\b"), "EUR"),
 )
+_LIST_COMMA = re.compile(r",(?=[A-Za-z_])")  # "a,b,c" lists of names wrap as "a, b, c"
 _SPLIT_TIME = re.compile(r"^(.+): (\d\d:\d\d)$")  # "Typical windows: 17:00" | "to 06:00 ..."
 _WEAR = "Battery wear per week"
 
@@ -135,6 +136,7 @@ def tidy(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if "method: " in value:  # long fused-method names wrap at their "+"
             head, _, method = value.partition("method: ")
             value = head + "method: " + method.replace("+", " + ")
+        value = _LIST_COMMA.sub(", ", value)
         if name == "Archetype":
             value = value.replace("_", " ")
         if name == _WEAR and value.endswith(" EUR"):

@@ -16,18 +16,19 @@ import streamlit as st
 __all__ = ["EMPTY", "Col", "column_config", "show"]
 
 EMPTY = "—"
+DATE_WIDTH = 100  # pixels: "2032-09-30" whole, where an empty column would size to "—"
 
 
 @dataclass(frozen=True)
 class Col:
     """How one column is shown: its header, a Streamlit format (printf-style ``%.1f``,
     ``percent`` for a 0..1 share, ``YYYY-MM-DD`` for dates; None: as is), a tooltip and a
-    width (``small``, ``medium``, ``large``)."""
+    width (``small``, ``medium``, ``large`` or pixels; dates get room for a whole date)."""
 
     label: str
     fmt: str | None = None
     help: str | None = None
-    width: str | None = None
+    width: str | int | None = None
 
 
 def column_config(frame: pl.DataFrame, columns: dict[str, Col]) -> dict[str, Any]:
@@ -42,6 +43,7 @@ def column_config(frame: pl.DataFrame, columns: dict[str, Col]) -> dict[str, Any
         if dtype.is_numeric():
             out[name] = cc.NumberColumn(col.label, format=col.fmt, **common)
         elif dtype == pl.Date:
+            common["width"] = col.width or DATE_WIDTH
             out[name] = cc.DateColumn(col.label, format=col.fmt or "YYYY-MM-DD", **common)
         elif isinstance(dtype, pl.List):
             out[name] = cc.ListColumn(col.label, **common)

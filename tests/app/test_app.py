@@ -317,6 +317,7 @@ def test_report_rows_are_tidied():
             ("Flexible kwh per week", "4.0"),
             ("Battery wear per week", "-6.151 EUR"),
             ("Typical windows: 17:00", "to 06:00; mean share 0.24"),
+            ("Method", "penalties_v1:dc_energy_share,share_time_above_90_pct"),
         ]
     )
     assert rows == [
@@ -324,6 +325,7 @@ def test_report_rows_are_tidied():
         ("Flexible kWh per week", "4.0"),
         ("Battery wear avoided per week", "6.15 EUR"),
         ("Typical windows", "17:00 to 06:00; mean share 0.24"),
+        ("Method", "penalties_v1:dc_energy_share, share_time_above_90_pct"),
     ]
     assert tidy([("Battery wear per week", "0.5 EUR")]) == [
         ("Extra battery wear per week", "0.50 EUR")

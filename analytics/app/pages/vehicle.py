@@ -52,13 +52,13 @@ def _interval(row: dict[str, Any], name: str, fmt: str) -> str:
 
 
 _MILESTONES = {
-    "threshold_id": Col("Threshold", width="medium"),
+    "threshold_id": Col("Threshold", width=130),
     "soh_threshold_pct": Col("At SoH (%)", "%.0f"),
     "limit_years": Col("Within (y)", "%.0f", "Warranty or regulatory age limit"),
     "expected_date": Col("Expected", "YYYY-MM-DD", "Baseline forecast's expected date"),
     "date_low": Col("Earliest", "YYYY-MM-DD", "Early end of the date's interval"),
     "date_high": Col("Latest", "YYYY-MM-DD", "Late end of the date's interval"),
-    "expected_odometer_km": Col("Odometer then (km)", "%.0f"),
+    "expected_odometer_km": Col("Odometer then (km)", "localized"),
     "breach_probability": Col(
         "Breach probability", "percent", "Probability of reaching the SoH within the limit"
     ),
@@ -119,7 +119,8 @@ def _health(d: dict[str, Any]) -> None:
     m = d["milestones"]
     if m.height:
         st.subheader("Forecast milestones and threshold breaches")
-        show(m, _MILESTONES)
+        km = pl.col("expected_odometer_km").round(0).cast(pl.Int64)  # shown with separators
+        show(m.with_columns(km), _MILESTONES)
     elif d["forecast"].height == 0:
         st.caption("No forecast for this vehicle yet (`analytics forecast`).")
 
