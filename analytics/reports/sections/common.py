@@ -127,12 +127,13 @@ def sufficiency(data: VehicleData, soh: dict[str, Any], integrity_flags: int) ->
     obs = data.observations
     usable = 0
     kept = 0
+    bms = 0
     if obs.height:
         k = obs.filter(pl.col("kept"))
         kept = k.height
-        usable = k.filter(pl.col("method").is_in(["charge_counting", "ocv"]))[
-            "session_id"
-        ].n_unique()
+        measured = pl.col("method").is_in(["charge_counting", "ocv"])
+        usable = k.filter(measured)["session_id"].n_unique()
+        bms = k.filter(~measured).height
     width = None
     cap = soh.get("capacity_soh") if soh.get("status") != "missing" else None
     if cap and cap["low"] is not None and cap["high"] is not None:
@@ -158,9 +159,12 @@ def sufficiency(data: VehicleData, soh: dict[str, Any], integrity_flags: int) ->
     elif span < 90:
         grade = max(grade, "D")
         reasons.append(f"only {span} days of data")
-    if usable < 3:
+    if usable < 3:  # BMS readings alone are the car's claim, not a measurement
         grade = max(grade, "D")
-        reasons.append(f"only {usable} usable charge sessions for capacity")
+        reasons.append(
+            f"only {usable} charge or rest sessions measured the capacity directly"
+            + (f" (the capacity SoH also rests on {bms} BMS readings)" if bms > 0 else "")
+        )
     if width is None:
         grade = "E"
         reasons.append("no SoH interval")
