@@ -122,5 +122,9 @@ def test_lake_rows_read_on_the_workers_match_local(exec_fleet, local_cluster, tm
                     vehicle_signals(wh, handed.vehicle_id, local_executor())
                 )
             run_stages(wh, executor=ex, echo=lambda _: None)
-        frames[name] = table_frames(path)
+        # each warehouse ingested the fleet on its own: ingest's reports (which offending row
+        # is kept as the example) are not what this test compares
+        frames[name] = {
+            t: f for t, f in table_frames(path).items() if t not in {"ingest_issues", "quarantine"}
+        }
     _check_same(frames["local"], frames["dask"])
