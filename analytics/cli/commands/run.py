@@ -7,6 +7,7 @@ forces every vehicle); ``--executor`` says where the per-vehicle work runs (docs
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from analytics.execute.options import add_executor_option
 
@@ -47,7 +48,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import time
-    from pathlib import Path
 
     from analytics.config import resolve_warehouse
     from analytics.execute.options import executor_from_args
@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
             out = generate_demo(Path(args.demo_dir))
             ingest_demo(wh, out)
+            _demo_report_key(path)
         print(f"[run] executor: {ex}")
         run_stages(
             wh,
@@ -79,3 +80,12 @@ def run(args: argparse.Namespace) -> int:
         + ("" if args.warehouse is None else f" --warehouse {path}")
     )
     return 0
+
+
+def _demo_report_key(warehouse) -> None:  # type: ignore[no-untyped-def]
+    """The demo's reports are signed with a local key (``report.key`` beside the warehouse),
+    created here by the writing job because the app never writes."""
+    from analytics.reports.privacy import load_key
+
+    _, where = load_key(Path(warehouse).resolve(), create=True)
+    print(f"[run] report key: {where}")
