@@ -19,7 +19,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from analytics.errors import ConfigError
 from analytics.execute.base import Executor
 from analytics.execute.spec import usable_cores
-from analytics.execute.threads import worker_env
+from analytics.execute.threads import worker_env, worker_environment
 
 __all__ = ["DaskExecutor", "ThreadLimits"]
 
@@ -75,17 +75,18 @@ class DaskExecutor(Executor):
                         "--executor dask for a cluster on this machine"
                     ) from None
             else:
-                self.cluster = LocalCluster(
-                    n_workers=max(1, workers or usable_cores()),
-                    threads_per_worker=1,
-                    processes=True,
-                    # no dashboard; the scheduler's small HTTP server (health, metrics) on a
-                    # free port, so several clusters on one machine do not collide
-                    dashboard_address=None,
-                    scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
-                    silence_logs=logging.ERROR,
-                    env=worker_env(threads),
-                )
+                with worker_environment(threads):  # nannies and workers inherit it
+                    self.cluster = LocalCluster(
+                        n_workers=max(1, workers or usable_cores()),
+                        threads_per_worker=1,
+                        processes=True,
+                        # no dashboard; the scheduler's small HTTP server (health, metrics) on a
+                        # free port, so several clusters on one machine do not collide
+                        dashboard_address=None,
+                        scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
+                        silence_logs=logging.ERROR,
+                        env=worker_env(threads),
+                    )
                 self.client = Client(self.cluster)
             self.client.register_plugin(ThreadLimits(threads))
         except BaseException:

@@ -13,7 +13,7 @@ from typing import Any
 
 from analytics.execute.base import Executor
 from analytics.execute.spec import usable_cores
-from analytics.execute.threads import limit_threads
+from analytics.execute.threads import limit_threads, worker_environment
 
 __all__ = ["ProcessExecutor"]
 
@@ -27,6 +27,10 @@ class ProcessExecutor(Executor):
         cores = usable_cores()
         self.workers = max(1, workers or cores)
         self.threads = max(1, threads or cores // self.workers)
+        # the pool spawns workers on demand, at any submit: keep the limits in the environment
+        # they inherit for the pool's lifetime
+        self._env = worker_environment(self.threads)
+        self._env.__enter__()
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=get_context("spawn"),
@@ -49,3 +53,6 @@ class ProcessExecutor(Executor):
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._env is not None:
+            self._env.__exit__(None, None, None)
+            self._env = None

@@ -8,7 +8,11 @@ the cores. Every worker therefore gets ``threads`` threads (1 by default, or cor
   worker imports those libraries: the process pool's initializer and the Dask nanny's
   ``env`` do this;
 * at run time, for libraries already loaded: BLAS/OpenMP pools through ``threadpoolctl``
-  and DuckDB's default connection through ``SET threads``.
+  and DuckDB's default connection through ``SET threads``;
+* and in the driver's own environment while it starts workers (:func:`worker_environment`):
+  a spawned child may import polars before its initializer runs (it re-imports the parent's
+  main script, e.g. a Streamlit page, or a notebook's helpers), and then only the inherited
+  environment reaches it in time.
 
 :func:`thread_report` says what a worker actually runs with, so the limit can be checked.
 """
@@ -17,9 +21,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["THREAD_ENV", "limit_threads", "thread_report", "worker_env"]
+__all__ = ["THREAD_ENV", "limit_threads", "thread_report", "worker_env", "worker_environment"]
 
 THREAD_ENV = (
     "POLARS_MAX_THREADS",
@@ -36,6 +42,23 @@ def worker_env(threads: int = 1) -> dict[str, str]:
     """Environment variables that cap every library's pool at ``threads``."""
     n = str(max(1, int(threads)))
     return {**dict.fromkeys(THREAD_ENV, n), _DUCKDB_ENV: n}
+
+
+@contextmanager
+def worker_environment(threads: int = 1) -> Iterator[None]:
+    """Carry the thread limits in this process's environment while workers are started, so
+    every child inherits them before it imports anything; restored afterwards."""
+    wanted = worker_env(threads)
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def limit_threads(threads: int = 1) -> None:
