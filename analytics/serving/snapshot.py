@@ -123,7 +123,8 @@ def _base_tables(wh: Warehouse) -> list[str]:
 def _copy_into(wh: Warehouse, tmp: Path, version: int, created: datetime) -> dict[str, int]:
     con = wh.con
     db = con.execute("SELECT current_database()").fetchone()[0]
-    con.execute(f"ATTACH '{tmp}' AS snap")
+    quoted = str(tmp).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS snap")
     con.execute("SET enable_progress_bar = false")
     try:
         counts: dict[str, int] = {}
