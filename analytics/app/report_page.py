@@ -183,30 +183,21 @@ def _downloads(report: dict[str, Any], issuable: bool) -> None:
         for col, fmt in zip(c, ("PDF", "JSON", "HTML"), strict=True):
             col.button(f"Download {fmt}", disabled=True, key=f"dl_{fmt.lower()}_off")
         return
-    c[0].download_button(
-        "Download PDF",
-        partial(reports.render, report, "pdf"),
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        key="dl_pdf",
-        on_click="ignore",
+    # JSON is small and rendered with the page; PDF and HTML only when their button is used
+    formats = (
+        ("PDF", "pdf", "application/pdf", partial(reports.render, report, "pdf")),
+        ("JSON", "json", "application/json", reports.render(report, "json")),
+        ("HTML", "html", "text/html", partial(reports.render, report, "html")),
     )
-    c[1].download_button(
-        "Download JSON",
-        reports.render(report, "json"),
-        file_name=f"{stem}.json",
-        mime="application/json",
-        key="dl_json",
-        on_click="ignore",
-    )
-    c[2].download_button(
-        "Download HTML",
-        partial(reports.render, report, "html"),
-        file_name=f"{stem}.html",
-        mime="text/html",
-        key="dl_html",
-        on_click="ignore",
-    )
+    for col, (label, ext, mime, data) in zip(c, formats, strict=True):
+        col.download_button(
+            f"Download {label}",
+            data,
+            file_name=f"{stem}.{ext}",
+            mime=mime,
+            key=f"dl_{ext}",
+            on_click="ignore",
+        )
 
 
 def _body(ctx: PageContext, kind: str) -> None:
