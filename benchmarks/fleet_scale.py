@@ -303,7 +303,13 @@ def main() -> None:
             runs.append(json.loads(res.stdout.strip().splitlines()[-1]))
             saved.write_text(json.dumps(runs[-1]))
             print(f"{spec}: {json.dumps(runs[-1])}", flush=True)
-        share = driver_share(work / f"{args.executors.split(',')[0]}.duckdb")
+        # the driver's reads are measured on the first processed warehouse still on disk
+        # (with --reuse, a run saved earlier may have been cleaned away)
+        done_paths = [work / f"{s}.duckdb" for s in args.executors.split(",")]
+        kept = [p for p in done_paths if p.is_file()]
+        if not kept:
+            raise SystemExit(f"no processed warehouse left in {work}: run one executor again")
+        share = driver_share(kept[0])
         print()
         print(report(args, prep, runs, share))
     finally:

@@ -73,12 +73,13 @@ def app_server(
         ),
         "PYTHONUNBUFFERED": "1",
     }
+    # the app starts as `analytics app` starts it (analytics.app.server: its libraries are
+    # imported before the first visit); any other script is a plain `streamlit run`
+    start = ["analytics.app.server"] if script == APP else ["streamlit", "run", str(script)]
     cmd = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        str(script),
+        *start,
         "--server.headless",
         "true",
         "--server.port",

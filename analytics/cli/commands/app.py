@@ -25,7 +25,6 @@ def run(args: argparse.Namespace) -> int:
     import os
     import subprocess
     import sys
-    from pathlib import Path
 
     from analytics.config import WAREHOUSE_ENV, resolve_warehouse
     from analytics.errors import AnalyticsError, ConfigError
@@ -43,18 +42,17 @@ def run(args: argparse.Namespace) -> int:
     except AnalyticsError as exc:
         what = "nothing yet"
         print(f"note: {exc}")
-    app = Path(__file__).resolve().parents[3] / "app.py"
-    if not app.exists():
+    from analytics.app.server import APP
+
+    if not APP.exists():
         raise ConfigError(
-            f"app.py not found next to the package ({app}); run from a source checkout"
+            f"app.py not found next to the package ({APP}); run from a source checkout"
         )
     env = dict(os.environ, **{WAREHOUSE_ENV: str(path)})
-    cmd = [
+    cmd = [  # `streamlit run app.py` with the pages' libraries imported before the first visit
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        str(app),
+        "analytics.app.server",
         "--server.port",
         str(args.port),
         "--server.headless",

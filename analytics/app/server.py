@@ -1,0 +1,149 @@
+"""The app's server: ``streamlit run app.py`` with the pages' libraries imported first.
+
+A Streamlit server imports an app's modules when the first visitor's page runs, so that visitor
+waits for polars, DuckDB, pyarrow and the page modules on top of the page itself. Importing
+them before the server accepts connections moves that wait into the server's start, where
+nobody is looking at a blank page. ``analytics app`` starts the server this way; it takes the
+same options as ``streamlit run``::
+
+    python -m analytics.app.server [streamlit run options ...]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+
+__all__ = ["APP", "PRELOAD", "main", "preload", "warm_cache"]
+
+log = logging.getLogger(__name__)
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+PRELOAD = (
+    "duckdb",
+    "polars",
+    "pandas",
+    "pyarrow",
+    "plotly.graph_objects",
+    "analytics.lake",
+    "analytics.serving",
+    "analytics.app.context",
+    "analytics.app.figures",
+    "analytics.app.queries",
+    "analytics.app.reports",
+    "analytics.app.report_page",
+    *(f"analytics.app.pages.{p}" for p in ("fleet", "vehicle", "finance", "charging", "data")),
+)
+"""Modules every page run needs: imported once, before the first visitor."""
+
+
+def preload() -> None:
+    """Import :data:`PRELOAD` (importing a page module draws nothing: see ``pages``)."""
+    # the pages' cached functions are defined at import; before the server runs, Streamlit
+    # warns that it has no runtime yet, which is expected here and not worth a line
+    cache_log = logging.getLogger("streamlit.runtime.caching.cache_data_api")
+    level = cache_log.level
+    cache_log.setLevel(logging.ERROR)
+    try:
+        for name in PRELOAD:
+            importlib.import_module(name)
+        with contextlib.suppress(ImportError):  # Streamlit's icon names, private: may move
+            importlib.import_module("streamlit.material_icon_names")
+    finally:
+        cache_log.setLevel(level)
+    _exercise()
+
+
+def _exercise() -> None:
+    """Serialise a small table and figure the way pages do: the libraries load the rest of
+    their modules (pandas and pyarrow internals, plotly's trace classes) on first use."""
+    from datetime import UTC, date, datetime
+
+    import plotly.graph_objects as go
+    import polars as pl
+    from plotly.subplots import make_subplots
+    from streamlit import dataframe_util
+
+    frame = pl.DataFrame(
+        {
+            "x": [1.5],
+            "n": [1],
+            "s": ["a"],
+            "d": [date(2020, 1, 1)],
+            "t": [datetime(2020, 1, 1, tzinfo=UTC)],
+        }
+    )
+    dataframe_util.convert_anything_to_arrow_bytes(frame)
+    fig = make_subplots(rows=2, cols=1)
+    for trace in (go.Scatter, go.Scattergl, go.Histogram, go.Bar):
+        fig.add_trace(trace(x=[0, 1], y=[0, 1]), row=1, col=1)
+    fig.update_layout(title="warm-up", xaxis_title="x")
+    fig.to_json()
+
+
+def warm_cache(path: str) -> list[str]:
+    """Run the queries a first visit to the Fleet page (and the Vehicle page of the first
+    vehicle) makes, through the app's cache: the first visitor then finds them cached.
+
+    Returns the names of the queries run. Any failure is left for the page to report.
+    """
+    from analytics.app import cache
+    from analytics.app.queries import COHORT_GROUPS
+
+    done: list[str] = []
+
+    def read(name: str, *args: object) -> object:
+        out = cache.read(name, path, key, *args)
+        done.append(name)
+        return out
+
+    try:
+        key = cache.data_key(path)
+        if read("data_status")["empty"]:  # type: ignore[index]
+            return done
+        read("fleet_vehicles")
+        read("cohort_bands", next(iter(COHORT_GROUPS)), None)
+        ids = read("vehicle_ids")
+        if ids:
+            read("vehicle_detail", ids[0])  # type: ignore[index]
+            read("vehicle_signals", ids[0])  # type: ignore[index]
+    except Exception:  # the page says what is wrong, with what to do
+        log.debug("cache warm-up stopped", exc_info=True)
+    return done
+
+
+def _warm_when_running(timeout_s: float = 60.0) -> None:
+    """Wait for Streamlit's runtime (its cache lives there), then :func:`warm_cache`."""
+    from streamlit import runtime
+
+    from analytics.config import resolve_warehouse
+
+    deadline = time.monotonic() + timeout_s
+    while not runtime.exists():
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+    t0 = time.perf_counter()
+    done = warm_cache(str(resolve_warehouse()))
+    print(f"  Cache warmed: {len(done)} queries in {time.perf_counter() - t0:.2f} s", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Preload, then run ``streamlit run app.py`` with ``argv`` as its options; the landing
+    pages' queries are cached as soon as the server runs (:func:`warm_cache`)."""
+    from streamlit.web import cli
+
+    preload()
+    threading.Thread(target=_warm_when_running, name="warm-cache", daemon=True).start()
+    args = sys.argv[1:] if argv is None else argv
+    cli.main(["run", str(APP), *args], prog_name="streamlit")
+
+
+if __name__ == "__main__":
+    main()
