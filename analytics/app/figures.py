@@ -332,6 +332,21 @@ def _envelope(s: pl.DataFrame) -> tuple[list, list]:
     return xs, ys
 
 
+_UNIT_LABELS = {"percent": "%", "celsius": "°C", "degrees": "°", "bool": "0/1"}
+
+
+def _signal_title(path: str) -> str:
+    """``Powertrain.TractionBattery.StateOfCharge.Current (%)``: the path without ``Vehicle.``
+    and the catalog's unit, when the signal is in the catalog."""
+    from analytics.catalog import load_catalog
+
+    sig = load_catalog().find(path)
+    name = path.split(".", 1)[-1] if path.startswith("Vehicle.") else path
+    if sig is None or not sig.unit:
+        return name
+    return f"{name} ({_UNIT_LABELS.get(sig.unit, sig.unit)})"
+
+
 def signal_explorer(series: pl.DataFrame, signals: list[str]) -> Any:
     """One panel per signal: bucket mean with the min-max envelope of each bucket; lines and
     bands stop at gaps in the data instead of bridging them."""
@@ -343,7 +358,7 @@ def signal_explorer(series: pl.DataFrame, signals: list[str]) -> Any:
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.06,
-        subplot_titles=[s.split(".", 1)[-1] for s in signals],
+        subplot_titles=[_signal_title(s) for s in signals],
     )
     for i, sig in enumerate(signals, start=1):
         s = _segments(
@@ -355,6 +370,10 @@ def signal_explorer(series: pl.DataFrame, signals: list[str]) -> Any:
             continue
         color = _PALETTE[(i - 1) % len(_PALETTE)]
         bx, by = _envelope(s)
+        lo, hi = s["min"].min(), s["max"].max()
+        if lo is not None and hi is not None:  # a margin, so a full 100 % is not on the frame
+            pad = max((hi - lo) * 0.05, abs(hi) * 0.01, 1e-9)
+            fig.update_yaxes(range=[lo - pad, hi + pad], row=i, col=1)
         fig.add_scatter(
             x=bx,
             y=by,
@@ -401,7 +420,18 @@ def archetype_bar(profiles: pl.DataFrame) -> Any:
     fig = go.Figure(
         go.Bar(x=counts["archetype"].to_list(), y=counts["len"].to_list(), marker_color=_BLUE)
     )
+    most = int(counts["len"].max() or 1)  # whole vehicles, not 0.5 steps
+    fig.update_yaxes(rangemode="tozero", dtick=_nice_step(most), tickformat="d")
     return _layout(fig, "Charging archetypes", "vehicles", height=320)
+
+
+def plugged_in_by_hour(shares: list[float]) -> Any:
+    """Share of days the vehicle is plugged in, per local hour of the day."""
+    go = _go()
+    fig = go.Figure(go.Bar(x=list(range(len(shares))), y=shares, marker_color=_BLUE))
+    fig.update_xaxes(dtick=2)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return _layout(fig, "Plugged in, by hour of day", "share of days", "local hour", height=300)
 
 
 def flexibility_week(week: pl.DataFrame) -> Any:

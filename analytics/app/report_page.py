@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from analytics.app import reports
+from analytics.app import figures, reports
 from analytics.app.context import PageContext, run_page, select_vehicle
 
 __all__ = ["overrides", "render_report_page", "tidy"]
@@ -167,11 +167,7 @@ def _sections(report: dict[str, Any]) -> None:
             _table(rows)
         hours = sec.get("plugged_in_share_by_local_hour")
         if hours:
-            st.bar_chart(
-                pl.DataFrame({"local hour": list(range(len(hours))), "share plugged in": hours})
-                .to_pandas()
-                .set_index("local hour")
-            )
+            st.plotly_chart(figures.plugged_in_by_hour(hours), key=f"plugged_{key}")
         for note in sec.get("notes", []):
             st.caption(note)
 
