@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from analytics.app.cache import DataKey
+from analytics.app.cache import DataKey, pinned_version
 from analytics.warehouse.db import Warehouse
 
 __all__ = [
@@ -44,22 +44,16 @@ NO_KEY_NOTE = (
 def report_key(path: str) -> tuple[bytes, str] | None:
     """The pseudonymisation key and its source name, or None when none exists yet.
 
-    Same sources as :func:`analytics.reports.privacy.load_key`, but never creates
-    ``report.key``: the app only reads. A key that exists but is unusable (too short, a
+    :func:`analytics.reports.privacy.find_key`: the library's sources, and never creates
+    ``report.key`` (the app only reads). A key that exists but is unusable (too short, a
     missing key file) still raises the library's ConfigError telling the user what to fix.
     """
-    import os
+    from analytics.reports.privacy import find_key
 
-    from analytics.reports.privacy import KEY_ENV, KEY_FILE_ENV, KEY_FILE_NAME, load_key
-
-    folder = Path(path).resolve().parent
-    if not (
-        os.environ.get(KEY_ENV)
-        or os.environ.get(KEY_FILE_ENV)
-        or (folder / KEY_FILE_NAME).is_file()
-    ):
+    found = find_key(Path(path).resolve())
+    if found is None:
         return None
-    secret, source = load_key(Path(path).resolve(), create=False)
+    secret, source = found
     return secret, Path(source).name
 
 
@@ -104,8 +98,7 @@ def build(
     from analytics.serving import open_serving
 
     params = load_params(None, json.loads(params_json))
-    version = key[1] if key[0] == "snapshot" else None
-    with open_serving(path, version=version) as wh:
+    with open_serving(path, version=pinned_version(key)) as wh:
         rollup = signals_from_rollup(wh)
         if secret is None:
             # reveal_vin: the id is shown, so the key is never used to pseudonymise

@@ -28,6 +28,7 @@ __all__ = [
     "KEY_ENV",
     "KEY_FILE_ENV",
     "KEY_FILE_NAME",
+    "find_key",
     "load_key",
     "pseudonymise",
     "redact_identifiers",
@@ -39,8 +40,9 @@ KEY_FILE_NAME = "report.key"
 _MIN_KEY_CHARS = 16
 
 
-def load_key(warehouse_path: Path | None, *, create: bool = True) -> tuple[bytes, str]:
-    """Return the pseudonymisation key and a description of where it came from."""
+def find_key(warehouse_path: Path | None) -> tuple[bytes, str] | None:
+    """The pseudonymisation key and where it came from, or None when none is configured or
+    kept yet (nothing is created). A key that exists but is unusable raises ConfigError."""
     env = os.environ.get(KEY_ENV)
     if env:
         if len(env) < _MIN_KEY_CHARS:
@@ -54,16 +56,24 @@ def load_key(warehouse_path: Path | None, *, create: bool = True) -> tuple[bytes
         if not path.is_file():
             raise ConfigError(f"{KEY_FILE_ENV} points at {path}, which is not a file")
         return _read_key(path), f"${KEY_FILE_ENV}"
-    folder = warehouse_path.parent if warehouse_path is not None else Path.cwd()
-    path = folder / KEY_FILE_NAME
+    path = _key_file(warehouse_path)
     if path.is_file():
         return _read_key(path), str(path)
+    return None
+
+
+def load_key(warehouse_path: Path | None, *, create: bool = True) -> tuple[bytes, str]:
+    """Return the pseudonymisation key and a description of where it came from."""
+    found = find_key(warehouse_path)
+    if found is not None:
+        return found
+    path = _key_file(warehouse_path)
     if not create:
         raise ConfigError(
             f"no pseudonymisation key: set {KEY_ENV} or {KEY_FILE_ENV}, or keep {path}"
         )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32) + "\n")
@@ -74,6 +84,12 @@ def load_key(warehouse_path: Path | None, *, create: bool = True) -> tuple[bytes
             f"cannot create the pseudonymisation key {path} ({exc}); set {KEY_ENV} instead"
         ) from exc
     return _read_key(path), str(path)
+
+
+def _key_file(warehouse_path: Path | None) -> Path:
+    """``report.key`` beside the warehouse (or in the working folder without one)."""
+    folder = warehouse_path.parent if warehouse_path is not None else Path.cwd()
+    return folder / KEY_FILE_NAME
 
 
 def _read_key(path: Path) -> bytes:
