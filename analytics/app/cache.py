@@ -17,7 +17,7 @@ import streamlit as st
 
 from analytics.app import queries
 
-__all__ = ["DataKey", "data_key", "read"]
+__all__ = ["DataKey", "data_key", "pinned_version", "read"]
 
 DataKey = tuple[Any, ...]
 
@@ -38,15 +38,20 @@ def data_key(path: str) -> DataKey:
     )
 
 
+def pinned_version(key: DataKey) -> int | None:
+    """The snapshot version a key pins its reads to (None: the warehouse file, no snapshot).
+
+    Every query of one page reads the same published data, even when a batch job publishes a
+    newer one while the page renders."""
+    return int(key[1]) if key[0] == "snapshot" else None
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _read(name: str, path: str, key: DataKey, args: tuple[Any, ...]) -> Any:
     from analytics.serving import open_serving
 
     fn = getattr(queries, name)
-    # a snapshot key pins its version: every query of one page reads the same published data,
-    # even when a batch job publishes a newer one while the page renders
-    version = key[1] if key[0] == "snapshot" else None
-    with open_serving(path, version=version) as wh:
+    with open_serving(path, version=pinned_version(key)) as wh:
         return fn(wh, *args)
 
 

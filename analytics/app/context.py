@@ -159,8 +159,9 @@ def show_version(key: cache.DataKey, status: dict[str, Any]) -> None:
     """Say in the sidebar which data this page read, from the key its queries were pinned to
     (not a fresh look at the pointer, which may already name a newer publish), and keep the
     version in ``st.session_state["serving_version"]`` (0 when reading the warehouse file)."""
-    if key[0] == "snapshot":
-        version = int(key[1])
+    pinned = cache.pinned_version(key)
+    if pinned is not None:
+        version = pinned
         created = status.get("serving_created")
         when = f", published {created:%Y-%m-%d %H:%M} UTC" if created is not None else ""
         st.sidebar.caption(f"Serving snapshot v{version}{when}: the data this page shows.")

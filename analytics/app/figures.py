@@ -92,8 +92,13 @@ def soh_histogram(fleet: pl.DataFrame) -> Any:
     tallest = int(
         have.group_by(((pl.col("soh_pct") - start) // 0.5).alias("bin")).len()["len"].max()
     )
-    fig.update_yaxes(tickformat="d", dtick=_nice_step(tallest), rangemode="tozero")
+    fig.update_yaxes(**_count_axis(tallest))
     return fig
+
+
+def _count_axis(n: int) -> dict[str, Any]:
+    """Axis settings for whole counts up to ``n`` from 0 (0, 1, 2 vehicles, not 0.5 steps)."""
+    return {"tickformat": "d", "dtick": _nice_step(n), "rangemode": "tozero"}
 
 
 def _nice_step(n: int) -> int:
@@ -420,8 +425,7 @@ def archetype_bar(profiles: pl.DataFrame) -> Any:
     fig = go.Figure(
         go.Bar(x=counts["archetype"].to_list(), y=counts["len"].to_list(), marker_color=_BLUE)
     )
-    most = int(counts["len"].max() or 1)  # whole vehicles, not 0.5 steps
-    fig.update_yaxes(rangemode="tozero", dtick=_nice_step(most), tickformat="d")
+    fig.update_yaxes(**_count_axis(int(counts["len"].max() or 1)))
     return _layout(fig, "Charging archetypes", "vehicles", height=320)
 
 
@@ -469,10 +473,8 @@ def flexibility_week(week: pl.DataFrame) -> Any:
             "overlaying": "y",
             "side": "right",
             "title": "vehicles",
-            "rangemode": "tozero",
-            "dtick": _nice_step(most),
-            "tickformat": "d",
             "showgrid": False,
+            **_count_axis(most),
         }
     )
     return _layout(fig, "Flexibility envelope, one week (UTC)", "kWh per hour")

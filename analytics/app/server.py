@@ -18,6 +18,9 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
+
+from analytics.app.pages import PAGES
 
 __all__ = ["APP", "PRELOAD", "main", "preload", "warm_cache"]
 
@@ -33,12 +36,7 @@ PRELOAD = (
     "plotly.graph_objects",
     "analytics.lake",
     "analytics.serving",
-    "analytics.app.context",
-    "analytics.app.figures",
-    "analytics.app.queries",
-    "analytics.app.reports",
-    "analytics.app.report_page",
-    *(f"analytics.app.pages.{p}" for p in ("fleet", "vehicle", "finance", "charging", "data")),
+    *(f"analytics.app.pages.{p.url_path}" for p in PAGES),  # and the app modules they import
 )
 """Modules every page run needs: imported once, before the first visitor."""
 
@@ -94,25 +92,28 @@ def warm_cache(path: str) -> list[str]:
     Returns the names of the queries run. Any failure is left for the page to report.
     """
     from analytics.app import cache
+    from analytics.app.context import PageContext
     from analytics.app.queries import COHORT_GROUPS
 
     done: list[str] = []
-
-    def read(name: str, *args: object) -> object:
-        out = cache.read(name, path, key, *args)
-        done.append(name)
-        return out
-
     try:
         key = cache.data_key(path)
-        if read("data_status")["empty"]:  # type: ignore[index]
+        ctx = PageContext(path, key, cache.read("data_status", path, key))
+        done.append("data_status")
+        if ctx.status["empty"]:
             return done
+
+        def read(name: str, *args: object) -> Any:
+            out = ctx.read(name, *args)
+            done.append(name)
+            return out
+
         read("fleet_vehicles")
         read("cohort_bands", next(iter(COHORT_GROUPS)), None)
         ids = read("vehicle_ids")
         if ids:
-            read("vehicle_detail", ids[0])  # type: ignore[index]
-            read("vehicle_signals", ids[0])  # type: ignore[index]
+            read("vehicle_detail", ids[0])
+            read("vehicle_signals", ids[0])
     except Exception:  # the page says what is wrong, with what to do
         log.debug("cache warm-up stopped", exc_info=True)
     return done

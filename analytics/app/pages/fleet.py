@@ -121,7 +121,7 @@ def with_intervals(fleet: pl.DataFrame) -> pl.DataFrame:
 def _table(sel: pl.DataFrame) -> None:
     st.subheader("Vehicles")
     st.caption("Lowest SoH first; click a column to sort, a row to select the vehicle.")
-    shown = with_intervals(sel).select(list(_TABLE_COLUMNS))
+    shown = with_intervals(sel)
     event = show(
         shown,
         _TABLE_COLUMNS,

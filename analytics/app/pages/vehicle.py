@@ -89,7 +89,7 @@ def _metrics(vid: str, d: dict[str, Any]) -> None:
             "Run `analytics run` (sessions, then soh) once more data is ingested."
         )
         return
-    interval = f"90 % interval {last['soh_low_pct']:.1f} – {last['soh_high_pct']:.1f} %"
+    interval = _interval(last, "soh", "{:.1f}")
     c[0].metric("SoH", f"{last['soh_pct']:.1f} %", help=f"Latest fused capacity SoH; {interval}")
     c[0].caption(interval)
     if last.get("energy_soh_pct") is not None:
