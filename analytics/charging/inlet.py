@@ -44,8 +44,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
-from scipy.special import expit, log_ndtr
-from scipy.stats import norm
 
 from analytics.charging.detail import pack_power_kw
 
@@ -126,6 +124,9 @@ def scaled_probability(fit: InletFit) -> float:
         return 1.0
     if fit.kind == "metered" or not fit.estimated:
         return 0.0
+    from scipy.special import expit, log_ndtr  # here: scipy's import is slow, workers pay it
+    from scipy.stats import norm
+
     a, se, b = float(fit.intercept_kw), float(fit.intercept_se_kw), float(fit.slope)
     lo, hi = (load * b for load in FIXED_LOAD_RANGE_KW)
     log_scaled = float(norm.logpdf(a, scale=se))

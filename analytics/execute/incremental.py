@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from analytics.warehouse.db import Warehouse
+from analytics.warehouse.tables import load_sql
 
 __all__ = [
     "changed_vehicles",
@@ -33,12 +34,6 @@ __all__ = [
 ]
 
 
-def _sql(name: str) -> str:
-    from importlib import resources
-
-    return resources.files("analytics.execute").joinpath("sql", name).read_text("utf-8")
-
-
 def signal_keys(wh: Warehouse) -> pl.DataFrame:
     """``vehicle_id, signal_key``: one value per vehicle that changes with its signal rows.
 
@@ -48,7 +43,7 @@ def signal_keys(wh: Warehouse) -> pl.DataFrame:
     """
     lake = getattr(wh, "lake", None)
     if lake is None:
-        return wh.sql(_sql("signal_keys.sql"))
+        return wh.sql(load_sql("analytics.execute", "signal_keys.sql"))
     names: dict[str, list[str]] = {}
     for f in lake.live_files():
         names.setdefault(f.vehicle_id, []).append(f"{f.date}/{Path(f.path).name}")
@@ -70,7 +65,9 @@ def input_fingerprints(wh: Warehouse) -> dict[str, str]:
     keys = signal_keys(wh)
     wh.con.register("_signal_keys", keys.to_arrow())
     try:
-        rows = wh.execute(_sql("fingerprints.sql"), {"version": __version__}).fetchall()
+        rows = wh.execute(
+            load_sql("analytics.execute", "fingerprints.sql"), {"version": __version__}
+        ).fetchall()
     finally:
         wh.con.unregister("_signal_keys")
     return {vid: fp for vid, fp in rows}

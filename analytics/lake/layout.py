@@ -26,6 +26,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from analytics.execute.spec import usable_cores
+
 __all__ = ["ARROW_SCHEMA", "WrittenFile", "partition_dir", "sql_list", "write_partitions"]
 
 ARROW_SCHEMA = pa.schema(
@@ -88,7 +90,7 @@ def write_partitions(con: Any, table: str, root: Path) -> list[WrittenFile]:
     ]
     out: list[WrittenFile] = []
     # Parquet encoding, compression and hashing release the GIL: days are written side by side
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=min(4, usable_cores())) as pool:
         for vid in vehicles:
             rows = con.sql(
                 f"SELECT vehicle_id, ts, signal, value, source_id, "
