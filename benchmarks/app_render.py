@@ -95,31 +95,12 @@ def _build(path: Path, vehicles: int, days: int) -> tuple[float, float, Any]:
 # --- AppTest: script run time and the queries it makes ---------------------------------
 
 
-def _record_queries(log: list[tuple[str, tuple[Any, ...], float]]) -> None:
-    """Time every public function of analytics.app.queries as the app calls it."""
-    from analytics.app import queries
-
-    for name in queries.__all__:
-        fn = getattr(queries, name)
-        if not callable(fn) or getattr(fn, "__module__", "") != queries.__name__:
-            continue
-
-        def timed(*args: Any, _fn: Callable[..., Any] = fn, _name: str = name, **kw: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return _fn(*args, **kw)
-            finally:
-                log.append((_name, args[1:], time.perf_counter() - t0))
-
-        setattr(queries, name, functools.wraps(fn)(timed))
-
-
 def _apptest(vid: str, repeat: int) -> dict[str, Any]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     log: list[tuple[str, tuple[Any, ...], float]] = []
-    _record_queries(log)
+    _browser_util().record_queries(log)  # every query the app runs, timed
     out: dict[str, Any] = {"times": {}, "queries": {}}
 
     def run(at: AppTest) -> float:
@@ -346,6 +327,11 @@ def _nav_script(folder: Path) -> Path:
 # --- report ---------------------------------------------------------------------------
 
 
+def _pages(vid: str) -> dict[str, tuple[str, str]]:
+    """The pages timed: URL path and the label of the metric that shows they rendered."""
+    return {"Fleet": ("/fleet", "Vehicles"), "Vehicle": (f"/vehicle?vehicle={vid}", "SoH")}
+
+
 def _row(page: str, what: str, times: list[float], target: float | None) -> str:
     med, lo, hi = statistics.median(times), min(times), max(times)
     verdict = "" if target is None else ("met" if med < target else "MISSED")
@@ -388,7 +374,7 @@ def main() -> None:
             page: [_queries_alone(path, calls) for _ in range(args.repeat)]
             for page, calls in at["queries"].items()
         }
-        pages = {"Fleet": ("/fleet", "Vehicles"), "Vehicle": (f"/vehicle?vehicle={vid}", "SoH")}
+        pages = _pages(vid)
         browser = blank = imports = small = None
         if bu.chromium_path() is None:
             print("no Chromium (run `bash scripts/browser.sh`): browser rows left out")
@@ -405,11 +391,7 @@ def main() -> None:
                 small_path = tmp / "small.duckdb"
                 _build(small_path, args.baseline_vehicles, args.days)
                 small_vid = f"V{args.baseline_vehicles // 2:04d}"
-                small_pages = {
-                    "Fleet": ("/fleet", "Vehicles"),
-                    "Vehicle": (f"/vehicle?vehicle={small_vid}", "SoH"),
-                }
-                small = _browser(bu, small_path, APP, small_pages, args.repeat, tmp)
+                small = _browser(bu, small_path, APP, _pages(small_vid), args.repeat, tmp)
 
     print(
         f"\nseconds, median, min and max over {args.repeat} runs (warm browser: 3 reloads and 3 switches per run); "

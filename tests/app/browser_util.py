@@ -16,8 +16,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -59,7 +60,8 @@ def free_port() -> int:
 def app_server(
     warehouse: Path, log: Path, *, script: Path = APP, timeout: float = 60.0
 ) -> Iterator[str]:
-    """Start ``streamlit run app.py`` (or ``script``) on a free loopback port; yield its URL.
+    """Start the app as ``analytics app`` does (``python -m analytics.app.server``), or
+    ``streamlit run script`` for another script, on a free loopback port; yield its URL.
 
     The server reads ``warehouse`` read-only; its output goes to ``log``, which the error
     message points to when the server does not come up.
@@ -190,3 +192,31 @@ def screenshot(page: object, path: Path) -> Path:
     finally:
         page.set_viewport_size(size)  # type: ignore[attr-defined]
     return path
+
+
+def record_queries(
+    log: list[tuple[str, tuple[object, ...], float]],
+    patch: Callable[[object, str, object], None] = setattr,
+) -> None:
+    """Wrap every public function of ``analytics.app.queries`` so that each call the app
+    makes (a cache miss) appends ``(name, args after the warehouse, seconds)`` to ``log``.
+
+    ``patch`` installs a wrapper (pytest's ``monkeypatch.setattr`` undoes it after a test).
+    """
+    import functools
+
+    from analytics.app import queries
+
+    for name in queries.__all__:
+        fn = getattr(queries, name)
+        if not callable(fn) or getattr(fn, "__module__", "") != queries.__name__:
+            continue
+
+        def timed(*args: Any, _fn: Callable[..., Any] = fn, _name: str = name, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return _fn(*args, **kw)
+            finally:
+                log.append((_name, args[1:], time.perf_counter() - t0))
+
+        patch(queries, name, functools.wraps(fn)(timed))

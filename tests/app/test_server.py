@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser_util import _wait_healthy, free_port
+from .browser_util import _wait_healthy, free_port, record_queries
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +85,6 @@ def test_warm_cache_leaves_no_query_for_the_first_visit(monkeypatch, app_warehou
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from analytics.app import queries
     from analytics.app.server import warm_cache
 
     from .conftest import APP, REPORT_KEY
@@ -103,24 +102,17 @@ def test_warm_cache_leaves_no_query_for_the_first_visit(monkeypatch, app_warehou
         "vehicle_detail",
         "vehicle_signals",
     ]
-    ran: list[str] = []
-    for name in queries.__all__:
-        fn = getattr(queries, name)
-        if callable(fn) and getattr(fn, "__module__", "") == queries.__name__:
-
-            def spy(*args, _fn=fn, _name=name, **kw):  # type: ignore[no-untyped-def]
-                ran.append(_name)
-                return _fn(*args, **kw)
-
-            monkeypatch.setattr(queries, name, spy)
+    log: list[tuple[str, tuple[object, ...], float]] = []
+    record_queries(log, patch=monkeypatch.setattr)
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     assert not at.exception and at.metric
-    assert ran == []
+    assert log == []
     at.switch_page("analytics/app/pages/vehicle.py").run()
     assert not at.exception
     assert [m for m in at.metric if m.label == "SoH"]
     first_screen = {"data_status", "vehicle_ids", "vehicle_detail", "vehicle_signals"}
+    ran = [name for name, *_ in log]
     assert first_screen.isdisjoint(ran), ran  # only the sessions and signal ranges are read
 
 
