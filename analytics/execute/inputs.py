@@ -32,13 +32,13 @@ class LakeRows:
         import duckdb
 
         from analytics.lake.attach import lake_source
+        from analytics.warehouse.tables import signals_sql
 
         con = duckdb.connect()
         try:
             con.execute("SET TimeZone = 'UTC'")
             return con.sql(
-                f"SELECT ts, signal, value FROM {lake_source(list(self.paths))} "
-                "WHERE vehicle_id = $vid ORDER BY ts, signal",
+                signals_sql(lake_source(list(self.paths)), ["vehicle_id = $vid"]),
                 params={"vid": self.vehicle_id},
             ).pl()
         finally:

@@ -22,6 +22,7 @@ __all__ = [
     "read_signals",
     "record_run",
     "replace_vehicle_rows",
+    "signals_sql",
     "vehicle_ids",
 ]
 
@@ -66,12 +67,13 @@ def read_signals(
         from analytics.lake.attach import lake_source
 
         source = lake_source(wh.lake.vehicle_files(vehicle_id))
-    sql = (
-        f"SELECT ts, signal, value FROM {source} WHERE "
-        + " AND ".join(where)
-        + " ORDER BY ts, signal"
-    )
-    return wh.sql(sql, params)
+    return wh.sql(signals_sql(source, where), params)
+
+
+def signals_sql(source: str, where: Sequence[str]) -> str:
+    """The query behind :func:`read_signals`: ``ts, signal, value`` of ``source`` where every
+    condition holds, sorted by time (workers reading a vehicle's lake files run it too)."""
+    return f"SELECT ts, signal, value FROM {source} WHERE {' AND '.join(where)} ORDER BY ts, signal"
 
 
 def replace_vehicle_rows(
