@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -28,3 +30,15 @@ def memory_warehouse():
     wh = open_warehouse(":memory:")
     yield wh
     wh.close()
+
+
+@pytest.fixture
+def copy_of(tmp_path):
+    """Copy a warehouse file into this test's folder (same name); return the copy's path."""
+
+    def _copy(path: Path) -> Path:
+        target = tmp_path / Path(path).name
+        shutil.copy(path, target)
+        return target
+
+    return _copy

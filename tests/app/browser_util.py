@@ -94,11 +94,21 @@ def app_server(
         "none",
     ]
     url = f"http://127.0.0.1:{port}"
+    with serving(cmd, url, log, env=env, timeout=timeout):
+        yield url
+
+
+@contextlib.contextmanager
+def serving(
+    cmd: list[str], url: str, log: Path, *, env: dict[str, str], timeout: float = 60.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server command from the repository folder, its output going to ``log``; yield
+    its process once ``url`` answers Streamlit's health check, and stop it afterwards."""
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             _wait_healthy(url, proc, log, timeout)
-            yield url
+            yield proc
         finally:
             proc.terminate()
             try:

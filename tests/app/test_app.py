@@ -186,16 +186,13 @@ def test_report_inputs_reach_the_report(monkeypatch, app_warehouse):
     assert reports.render(built["report"], "pdf")[:4] == b"%PDF"
 
 
-def test_report_build_reads_the_version_of_its_cache_key(app_warehouse, tmp_path):
+def test_report_build_reads_the_version_of_its_cache_key(app_warehouse, copy_of):
     """A report cached under snapshot vN is built from vN even after vN+1 is published."""
-    import shutil
-
     from analytics.app import reports
     from analytics.serving import current_snapshot, publish_snapshot
     from analytics.warehouse import open_warehouse
 
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copy(app_warehouse["path"], path)
+    path = copy_of(app_warehouse["path"])
     vid = app_warehouse["vehicles"][0]
     with open_warehouse(path) as wh:
         first = publish_snapshot(wh)
@@ -212,16 +209,13 @@ def test_report_build_reads_the_version_of_its_cache_key(app_warehouse, tmp_path
     assert new["report"]["vehicle"]["make"] == "Republished"
 
 
-def test_report_page_without_a_key_writes_nothing(monkeypatch, app_warehouse, tmp_path):
+def test_report_page_without_a_key_writes_nothing(monkeypatch, app_warehouse, tmp_path, copy_of):
     """With no pseudonymisation key the page still shows the report, says how to create the
     key, offers no download, and creates no key file: the app never writes."""
-    import shutil
-
     from analytics.serving import publish_snapshot
     from analytics.warehouse import open_warehouse
 
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copy(app_warehouse["path"], path)
+    path = copy_of(app_warehouse["path"])
     with open_warehouse(path) as wh:
         publish_snapshot(wh)
     before = sorted(p.name for p in tmp_path.iterdir())

@@ -17,42 +17,32 @@ from pathlib import Path
 
 import pytest
 
-from .browser_util import _wait_healthy, free_port, record_queries
+from .browser_util import free_port, record_queries, serving
 
 pytestmark = pytest.mark.slow
 
 
-def test_analytics_app_publishes_a_first_snapshot_and_serves(tmp_path, app_warehouse):
+def test_analytics_app_publishes_a_first_snapshot_and_serves(tmp_path, app_warehouse, copy_of):
     from analytics.serving import current_snapshot
 
-    path = tmp_path / "warehouse.duckdb"
-    src = Path(app_warehouse["path"])
-    shutil.copy(src, path)  # a warehouse with data and no snapshot (that lives beside src)
-    if Path(f"{src}.wal").exists():
-        shutil.copy(f"{src}.wal", f"{path}.wal")
+    path = copy_of(app_warehouse["path"])  # data, and no snapshot (that lives beside the source)
     assert current_snapshot(path) is None
     port = free_port()
     exe = shutil.which("analytics", path=str(Path(sys.executable).parent)) or "analytics"
     log = tmp_path / "app.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     cmd = [exe, "--warehouse", str(path), "app", "--headless", "--port", str(port)]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            _wait_healthy(f"http://localhost:{port}", proc, log, 90)
-            with urllib.request.urlopen(f"http://localhost:{port}/", timeout=10) as r:
-                assert r.status == 200 and b"<html" in r.read().lower()
-            info = current_snapshot(path)
-            assert info is not None and info.version == 1
-            # the command became the server itself (no child left behind on Ctrl+C)
-            cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
-            assert b"analytics.app.server" in cmdline
-            deadline = time.monotonic() + 60  # the landing pages' queries are cached at start
-            while "Cache warmed" not in log.read_text() and time.monotonic() < deadline:
-                time.sleep(0.1)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+    with serving(cmd, f"http://localhost:{port}", log, env=env, timeout=90) as proc:
+        with urllib.request.urlopen(f"http://localhost:{port}/", timeout=10) as r:
+            assert r.status == 200 and b"<html" in r.read().lower()
+        info = current_snapshot(path)
+        assert info is not None and info.version == 1
+        # the command became the server itself (no child left behind on Ctrl+C)
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
+        assert b"analytics.app.server" in cmdline
+        deadline = time.monotonic() + 60  # the landing pages' queries are cached at start
+        while "Cache warmed" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
     text = log.read_text()
     assert "published a first serving snapshot (v1)" in text
     assert "Cache warmed: 6 queries" in text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -36,13 +35,3 @@ def local_reference(exec_fleet, tmp_path_factory):
     path = tmp_path_factory.mktemp("exec-local") / "warehouse.duckdb"
     build(path, exec_fleet)
     return path, table_frames(path)
-
-
-@pytest.fixture
-def copy_of(tmp_path):
-    def _copy(path: Path) -> Path:
-        target = tmp_path / path.name
-        shutil.copy(path, target)
-        return target
-
-    return _copy
