@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from analytics.app import server as app_server
+
 TINY = "TINY01"  # the vehicle with almost no data
 REPORT_KEY = "app-test-key-0123456789"
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+APP = str(app_server.APP)
 
 
 def _tiny_csv(folder: Path) -> Path:

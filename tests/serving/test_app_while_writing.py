@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import itertools
 import time
-from pathlib import Path
 
 import pytest
 
+from analytics.app import server as app_server
 from analytics.serving import open_serving, publish_snapshot, snapshot_history
 from analytics.warehouse import open_warehouse
 
 from .test_concurrent import _writer
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+APP = str(app_server.APP)
 
 
 def _metrics(at) -> dict[str, str]:  # type: ignore[no-untyped-def]
