@@ -240,7 +240,7 @@ def _browser(
 ) -> dict[tuple[str, str], list[tuple[float, float]]]:
     """Per (page, cold|reload|switch): (metric visible s, settled s) for each repeat.
 
-    cold: the first page a fresh server serves to a fresh browser; reload: the same URL
+    cold: the first page a fresh server serves to a fresh browser profile; reload: the same URL
     loaded again (a new session on cached data); switch: reached from another page through
     the navigation, as a user moves between pages (only for apps with navigation).
     """
@@ -249,7 +249,13 @@ def _browser(
         others = [p for p in pages if p != name]
         for i in range(repeat):
             log = tmp / f"server-{name}-{i}.log"
-            with bu.app_server(warehouse, log, script=script) as url, bu.browser_page() as page:
+            # a fresh browser profile per server: the cold load is a first visit, and reloads
+            # find the profile's caches as a user's browser does
+            profile = tmp / f"profile-{script.stem}-{name}-{i}"
+            with (
+                bu.app_server(warehouse, log, script=script) as url,
+                bu.browser_page(profile=profile) as page,
+            ):
                 page.context.add_init_script(_marks_js(bu))
                 for kind in ("cold", "reload", "reload", "reload"):
                     page.goto("about:blank")

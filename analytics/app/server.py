@@ -136,14 +136,23 @@ def _warm_when_running(timeout_s: float = 60.0) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Preload, then run ``streamlit run app.py`` with ``argv`` as its options; the landing
-    pages' queries are cached as soon as the server runs (:func:`warm_cache`)."""
-    from streamlit.web import cli
+    """Preload, then serve ``app.py`` as ``streamlit run app.py`` would, with ``argv`` as its
+    options, through :mod:`analytics.app.asgi` (pages that know their server's address); the
+    landing pages' queries are cached as soon as the server runs (:func:`warm_cache`)."""
+    from streamlit.runtime.credentials import check_credentials
+    from streamlit.web import bootstrap, cli
 
+    args = sys.argv[1:] if argv is None else argv
+    # `streamlit run`'s own option parsing and configuration, then its way of serving an
+    # st.App: the options mean exactly what they mean to `streamlit run app.py`
+    with cli.main_run.make_context("streamlit run", [str(APP), *args]) as ctx:
+        flags = {k: v for k, v in ctx.params.items() if k not in ("target", "args")}
+        script_args = list(ctx.params.get("args") or ())
+    bootstrap.load_config_options(flag_options=flags)
+    check_credentials()
     preload()
     threading.Thread(target=_warm_when_running, name="warm-cache", daemon=True).start()
-    args = sys.argv[1:] if argv is None else argv
-    cli.main(["run", str(APP), *args], prog_name="streamlit")
+    bootstrap.run_asgi_app(str(APP), "analytics.app.asgi:app", script_args, flags)
 
 
 if __name__ == "__main__":

@@ -138,8 +138,15 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: f
 
 
 @contextlib.contextmanager
-def browser_page(*, width: int = 1400, height: int = 1000) -> Iterator[object]:
-    """A fresh Playwright page in headless Chromium; downloads are accepted."""
+def browser_page(
+    *, width: int = 1400, height: int = 1000, profile: Path | None = None
+) -> Iterator[object]:
+    """A fresh Playwright page in headless Chromium; downloads are accepted.
+
+    Without ``profile`` the page lives in a private (incognito-like) context, which keeps no
+    compiled scripts between loads. With a ``profile`` folder it is a normal browser profile,
+    as a user's browser is: its disk cache and compiled-code cache serve later loads.
+    """
     from playwright.sync_api import sync_playwright
 
     exe = chromium_path()
@@ -147,13 +154,25 @@ def browser_page(*, width: int = 1400, height: int = 1000) -> Iterator[object]:
         raise RuntimeError(
             f"no Chromium found; run `bash scripts/browser.sh` or set {CHROMIUM_ENV}"
         )
+    options: dict[str, Any] = {
+        "viewport": {"width": width, "height": height},
+        "accept_downloads": True,
+    }
     with sync_playwright() as pw:
+        if profile is not None:
+            context = pw.chromium.launch_persistent_context(
+                profile, executable_path=str(exe), args=CHROMIUM_ARGS, **options
+            )
+            try:
+                page = context.new_page()
+                page.set_default_timeout(60_000)
+                yield page
+            finally:
+                context.close()
+            return
         browser = pw.chromium.launch(executable_path=str(exe), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(
-                viewport={"width": width, "height": height},
-                accept_downloads=True,
-            )
+            context = browser.new_context(**options)
             page = context.new_page()
             page.set_default_timeout(60_000)
             yield page

@@ -96,9 +96,14 @@ def test_app_in_a_real_browser(served, shots):
         assert charts.count() >= 1, "fleet page draws no plotly chart"
         assert charts.first.bounding_box()["height"] > 100
 
-        # Vehicle, chosen by URL
+        # Vehicle, chosen by URL; the page knows its server's address, so the frontend asks
+        # it first time (not /vehicle/_stcore/health, refused, then a 100 ms wait)
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url))
         page.goto(f"{url}/vehicle?vehicle={vid}")
         metric(page, "SoH").wait_for()
+        probes = [u for u in asked if "/_stcore/health" in u]
+        assert probes == [f"{url}/_stcore/health"], probes
         wait_drawn(page)
         screenshot(page, shots / "vehicle.png")
         _no_failure_shown(page, "vehicle page")

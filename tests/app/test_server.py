@@ -35,6 +35,12 @@ def test_analytics_app_publishes_a_first_snapshot_and_serves(tmp_path, app_wareh
     with serving(cmd, f"http://localhost:{port}", log, env=env, timeout=90) as proc:
         with urllib.request.urlopen(f"http://localhost:{port}/", timeout=10) as r:
             assert r.status == 200 and b"<html" in r.read().lower()
+        # a page's own address carries the server's address (analytics.app.backend_url)
+        ask = urllib.request.Request(
+            f"http://localhost:{port}/vehicle?vehicle=x", headers={"Accept": "text/html"}
+        )
+        with urllib.request.urlopen(ask, timeout=10) as r:
+            assert b"BACKEND_BASE_URL" in r.read()
         info = current_snapshot(path)
         assert info is not None and info.version == 1
         # the command became the server itself (no child left behind on Ctrl+C)
