@@ -22,13 +22,15 @@ DATE_WIDTH = 100  # pixels: "2032-09-30" whole, where an empty column would size
 @dataclass(frozen=True)
 class Col:
     """How one column is shown: its header, a Streamlit format (printf-style ``%.1f``,
-    ``percent`` for a 0..1 share, ``YYYY-MM-DD`` for dates; None: as is), a tooltip and a
-    width (``small``, ``medium``, ``large`` or pixels; dates get room for a whole date)."""
+    ``percent`` for a 0..1 share, ``YYYY-MM-DD`` for dates; None: as is), a tooltip, a
+    width (``small``, ``medium``, ``large`` or pixels; dates get room for a whole date;
+    None: sized to the content) and whether it stays in view when a wide table scrolls."""
 
     label: str
     fmt: str | None = None
     help: str | None = None
     width: str | int | None = None
+    pinned: bool = False
 
 
 def column_config(frame: pl.DataFrame, columns: dict[str, Col]) -> dict[str, Any]:
@@ -40,6 +42,8 @@ def column_config(frame: pl.DataFrame, columns: dict[str, Col]) -> dict[str, Any
             continue
         dtype = frame.schema[name]
         common: dict[str, Any] = {"help": col.help, "width": col.width}
+        if col.pinned:
+            common["pinned"] = True
         if dtype.is_numeric():
             out[name] = cc.NumberColumn(col.label, format=col.fmt, **common)
         elif dtype == pl.Date:

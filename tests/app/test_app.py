@@ -273,7 +273,8 @@ def test_fleet_kpis_and_table_read_as_figures(monkeypatch, app_warehouse):
     shown = table.value
     assert {"soh_80_date", "soh_80_interval", "soh_interval"} <= set(shown.columns)
     config = json.loads(table.proto.columns)
-    assert config["soh_80_interval"]["label"] == "SoH 80 % interval"
+    assert config["soh_80_interval"]["label"] == "SoH 80 % range"
+    assert config["vehicle_id"]["pinned"] is True  # the id stays in view when it scrolls
     with_soh = shown[shown["soh_pct"].notna()]
     assert with_soh["soh_interval"].str.fullmatch(r"\d+\.\d – \d+\.\d").all()
     labels = [c.get("label", name) for name, c in config.items() if not c.get("hidden")]

@@ -13,8 +13,8 @@ from analytics.app.tables import Col, show
 __all__ = ["apply_filters", "render", "with_intervals"]
 
 _TABLE_COLUMNS = {
-    "vehicle_id": Col("Vehicle"),
-    "model": Col("Model", width="medium"),
+    "vehicle_id": Col("Vehicle", pinned=True),  # stays in view when the table scrolls
+    "model": Col("Model"),
     "chemistry": Col("Chemistry"),
     "climate": Col("Climate"),
     "age_years": Col("Age (y)", "%.1f"),
@@ -26,9 +26,11 @@ _TABLE_COLUMNS = {
         "Highest probability of breaching a regulatory or warranty SoH threshold "
         "(empty without a SoH)",
     ),
-    "soh_80_date": Col("SoH 80 % expected", "YYYY-MM-DD", "Baseline forecast's expected date"),
+    "soh_80_date": Col(
+        "SoH 80 % date", "YYYY-MM-DD", "Baseline forecast's expected date of SoH 80 %"
+    ),
     "soh_80_interval": Col(
-        "SoH 80 % interval", help="Earliest – latest month of the date's 90 % interval"
+        "SoH 80 % range", help="Earliest – latest month of that date's 90 % interval"
     ),
     "treatment_score": Col("Treatment", "%.0f", "0 harsh .. 100 gentle (charging habits)"),
     "coverage_pct": Col("Coverage (%)", "%.0f", "Share of the time span with data"),
