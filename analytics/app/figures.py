@@ -163,6 +163,9 @@ def _hover_inputs(obs: pl.DataFrame) -> list[str]:
     )
 
 
+_WEBGL_POINTS = 5_000  # markers drawn with WebGL above this many, as SVG below
+
+
 def vehicle_soh(
     soh: pl.DataFrame, obs: pl.DataFrame, forecast: pl.DataFrame, milestones: pl.DataFrame
 ) -> Any:
@@ -190,11 +193,13 @@ def vehicle_soh(
         obs = obs.filter(
             (pl.col("method") != "resistance") & pl.col("soh_pct").is_between(*_SOH_AXIS)
         )
+        # WebGL pays off only for many points; below that it costs a GL context per chart
+        markers = go.Scattergl if obs.height > _WEBGL_POINTS else go.Scatter
         for kept, sym, name in ((True, "circle", "observations"), (False, "x", "rejected")):
             o = obs.filter(pl.col("kept") == kept)
             if o.height:
                 fig.add_trace(
-                    go.Scattergl(
+                    markers(
                         x=_ms(o["date"]).to_numpy(),
                         y=o["soh_pct"].to_numpy(),
                         mode="markers",

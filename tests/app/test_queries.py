@@ -149,3 +149,24 @@ def test_cohort_bands_before_the_forecast_stage_use_the_registration_date():
         assert (bands["p10"] <= bands["p50"]).all() and (bands["p50"] <= bands["p90"]).all()
     finally:
         wh.close()
+
+
+def test_vehicle_soh_markers_use_webgl_only_for_many_points(serving, app_warehouse):
+    """A vehicle's observations are SVG markers (no GL context per chart); WebGL is kept for
+    the thousands of points where it pays off."""
+    from analytics.app import figures
+
+    vid = queries.vehicle_ids(serving)[0]
+    d = queries.vehicle_detail(serving, vid)
+    assert d["observations"].height > 0
+    fig = figures.vehicle_soh(d["soh"], d["observations"], d["forecast"], d["milestones"])
+    kinds = {t.type for t in fig.data if t.name in ("observations", "rejected")}
+    assert kinds == {"scatter"}
+    drawn = d["observations"].filter(  # what the chart draws: SoH estimates on its scale
+        (pl.col("method") != "resistance") & pl.col("soh_pct").is_between(*figures._SOH_AXIS)
+    )
+    assert drawn.height > 0
+    many = pl.concat([drawn] * (figures._WEBGL_POINTS // drawn.height + 1))
+    fig = figures.vehicle_soh(d["soh"], many, d["forecast"], d["milestones"])
+    kinds = {t.type for t in fig.data if t.name in ("observations", "rejected")}
+    assert kinds == {"scattergl"}
