@@ -3,8 +3,9 @@
 A Streamlit server imports an app's modules when the first visitor's page runs, so that visitor
 waits for polars, DuckDB, pyarrow and the page modules on top of the page itself. Importing
 them before the server accepts connections moves that wait into the server's start, where
-nobody is looking at a blank page. ``analytics app`` starts the server this way; it takes the
-same options as ``streamlit run``::
+nobody is looking at a blank page. The app is served as :mod:`analytics.app.asgi`, whose pages
+carry their server's address. ``analytics app`` starts the server this way; it takes the same
+options as ``streamlit run``::
 
     python -m analytics.app.server [streamlit run options ...]
 """
@@ -139,15 +140,22 @@ def main(argv: list[str] | None = None) -> None:
     """Preload, then serve ``app.py`` as ``streamlit run app.py`` would, with ``argv`` as its
     options, through :mod:`analytics.app.asgi` (pages that know their server's address); the
     landing pages' queries are cached as soon as the server runs (:func:`warm_cache`)."""
+    import click
     from streamlit.runtime.credentials import check_credentials
     from streamlit.web import bootstrap, cli
 
     args = sys.argv[1:] if argv is None else argv
     # `streamlit run`'s own option parsing and configuration, then its way of serving an
     # st.App: the options mean exactly what they mean to `streamlit run app.py`
-    with cli.main_run.make_context("streamlit run", [str(APP), *args]) as ctx:
-        flags = {k: v for k, v in ctx.params.items() if k not in ("target", "args")}
-        script_args = list(ctx.params.get("args") or ())
+    try:
+        with cli.main_run.make_context("streamlit run", [str(APP), *args]) as ctx:
+            flags = {k: v for k, v in ctx.params.items() if k not in ("target", "args")}
+            script_args = list(ctx.params.get("args") or ())
+    except click.exceptions.Exit as done:  # --help
+        sys.exit(done.exit_code)
+    except click.ClickException as bad:  # an unknown option: click's own message
+        bad.show()
+        sys.exit(bad.exit_code)
     bootstrap.load_config_options(flag_options=flags)
     check_credentials()
     preload()

@@ -119,3 +119,17 @@ def test_warm_cache_on_an_empty_warehouse_reads_only_the_status(empty_warehouse)
 
     st.cache_data.clear()
     assert warm_cache(str(empty_warehouse)) == ["data_status"]
+
+
+def test_server_options_are_streamlit_runs_and_a_wrong_one_is_named():
+    """The server parses `streamlit run`'s options itself: an unknown one gets click's
+    message (with the nearest names) and exit code 2, not a traceback."""
+    out = subprocess.run(
+        [sys.executable, "-m", "analytics.app.server", "--server.prot", "8501"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2, out.stderr
+    assert "No such option '--server.prot'" in out.stderr and "--server.port" in out.stderr
+    assert "Traceback" not in out.stderr
