@@ -151,22 +151,18 @@ def test_cohort_bands_before_the_forecast_stage_use_the_registration_date():
         wh.close()
 
 
-def test_vehicle_soh_markers_use_webgl_only_for_many_points(serving, app_warehouse):
+def test_vehicle_soh_markers_use_webgl_only_for_many_points(serving):
     """A vehicle's observations are SVG markers (no GL context per chart); WebGL is kept for
     the thousands of points where it pays off."""
     from analytics.app import figures
 
-    vid = queries.vehicle_ids(serving)[0]
-    d = queries.vehicle_detail(serving, vid)
-    assert d["observations"].height > 0
-    fig = figures.vehicle_soh(d["soh"], d["observations"], d["forecast"], d["milestones"])
-    kinds = {t.type for t in fig.data if t.name in ("observations", "rejected")}
-    assert kinds == {"scatter"}
-    drawn = d["observations"].filter(  # what the chart draws: SoH estimates on its scale
-        (pl.col("method") != "resistance") & pl.col("soh_pct").is_between(*figures._SOH_AXIS)
-    )
-    assert drawn.height > 0
-    many = pl.concat([drawn] * (figures._WEBGL_POINTS // drawn.height + 1))
-    fig = figures.vehicle_soh(d["soh"], many, d["forecast"], d["milestones"])
-    kinds = {t.type for t in fig.data if t.name in ("observations", "rejected")}
-    assert kinds == {"scattergl"}
+    def markers(obs: pl.DataFrame) -> tuple[set[str], int]:
+        fig = figures.vehicle_soh(d["soh"], obs, d["forecast"], d["milestones"])
+        traces = [t for t in fig.data if t.name in ("observations", "rejected")]
+        return {t.type for t in traces}, sum(len(t.x) for t in traces)
+
+    d = queries.vehicle_detail(serving, queries.vehicle_ids(serving)[0])
+    kinds, drawn = markers(d["observations"])
+    assert drawn > 0 and kinds == {"scatter"}
+    many = pl.concat([d["observations"]] * (figures._WEBGL_POINTS // drawn + 1))
+    assert markers(many)[0] == {"scattergl"}
