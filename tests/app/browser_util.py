@@ -158,27 +158,19 @@ def browser_page(
         "viewport": {"width": width, "height": height},
         "accept_downloads": True,
     }
-    with sync_playwright() as pw:
-        if profile is not None:
+    with sync_playwright() as pw, contextlib.ExitStack() as opened:
+        if profile is None:
+            browser = pw.chromium.launch(executable_path=str(exe), args=CHROMIUM_ARGS)
+            opened.callback(browser.close)
+            context = browser.new_context(**options)
+        else:
             context = pw.chromium.launch_persistent_context(
                 profile, executable_path=str(exe), args=CHROMIUM_ARGS, **options
             )
-            try:
-                page = context.new_page()
-                page.set_default_timeout(60_000)
-                yield page
-            finally:
-                context.close()
-            return
-        browser = pw.chromium.launch(executable_path=str(exe), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(**options)
-            page = context.new_page()
-            page.set_default_timeout(60_000)
-            yield page
-            context.close()
-        finally:
-            browser.close()
+        opened.callback(context.close)  # closed first, then its browser
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        yield page
 
 
 def wait_drawn(page: object, *, timeout_ms: float = 60_000) -> None:
