@@ -65,6 +65,9 @@ class KnownBackend:
         (not the root: the frontend asks one address only there)."""
         if scope["type"] != "http" or scope.get("method") != "GET":
             return None
+        # a document request first: the frontend's many asset requests stop here
+        if b"text/html" not in dict(scope.get("headers") or []).get(b"accept", b""):
+            return None
         base = self._base
         if base is None:
             from streamlit import config
@@ -77,8 +80,7 @@ class KnownBackend:
         rest = path[len(base) :].strip("/")
         if not _PAGE_PATH.fullmatch(rest) or "_stcore" in rest.split("/"):
             return None
-        accept = dict(scope.get("headers") or []).get(b"accept", b"")
-        return rest if b"text/html" in accept else None
+        return rest
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         page = self._page_path(scope)
