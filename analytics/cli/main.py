@@ -131,16 +131,9 @@ def _publishes(args: argparse.Namespace) -> bool:
 
 
 def _publish(warehouse: str | None) -> None:
-    from analytics.serving import publish_snapshot
-    from analytics.warehouse import open_warehouse
+    from analytics.cli.commands.publish import publish
 
-    with open_warehouse(warehouse) as wh:
-        info = publish_snapshot(wh)
-    print(
-        f"published serving snapshot v{info.version} ({len(info.tables)} tables) "
-        f"in {info.seconds:.1f} s: {info.path}",
-        file=sys.stderr,
-    )
+    publish(warehouse, sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from typing import TextIO
 
 NAME = "publish"
 HELP = "publish a serving snapshot for the app and notebooks (writing commands do it themselves)"
@@ -23,8 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from analytics.config import resolve_warehouse
-    from analytics.serving import current_snapshot, publish_snapshot
-    from analytics.warehouse import open_warehouse
+    from analytics.serving import current_snapshot
 
     path = resolve_warehouse(args.warehouse)
     if args.list:
@@ -36,10 +38,19 @@ def run(args: argparse.Namespace) -> int:
         for name, rows in sorted(info.tables.items()):
             print(f"  {name:32s} {rows:>12,}")
         return 0
-    with open_warehouse(path) as wh:
+    publish(path)
+    return 0
+
+
+def publish(warehouse: str | os.PathLike[str] | None, out: TextIO | None = None) -> None:
+    """Publish a serving snapshot of ``warehouse`` now and say so on ``out`` (stdout)."""
+    from analytics.serving import publish_snapshot
+    from analytics.warehouse import open_warehouse
+
+    with open_warehouse(warehouse) as wh:
         info = publish_snapshot(wh)
     print(
         f"published serving snapshot v{info.version} ({len(info.tables)} tables) "
-        f"in {info.seconds:.1f} s: {info.path}"
+        f"in {info.seconds:.1f} s: {info.path}",
+        file=out or sys.stdout,
     )
-    return 0
