@@ -6,7 +6,6 @@ downloads in PDF, JSON and HTML from the library's renderers.
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
@@ -17,7 +16,7 @@ import streamlit as st
 from analytics.app import figures, reports
 from analytics.app.context import PageContext, run_page, select_vehicle
 
-__all__ = ["overrides", "render_report_page", "tidy"]
+__all__ = ["overrides", "render_report_page"]
 
 TITLES = {"finance": "Finance", "insurance": "Insurance", "utility": "Utility"}
 
@@ -111,49 +110,8 @@ def overrides(ctx: PageContext, kind: str, vid: str) -> dict[str, Any]:
         return _utility_inputs()
 
 
-_WORDS = (
-    (re.compile(r"\bUtc\b"), "UTC"),
-    (re.compile(r"\b[Kk]wh\b"), "kWh"),
-    (re.compile(r"\b[Dd]c\b"), "DC"),
-    (re.compile(r"\b[Ee]ur\b"), "EUR"),
-)
-_LIST_COMMA = re.compile(r",(?=[A-Za-z_])")  # "a,b,c" lists of names wrap as "a, b, c"
-_SPLIT_TIME = re.compile(r"^(.+): (\d\d:\d\d)$")  # "Typical windows: 17:00" | "to 06:00 ..."
-_WEAR = "Battery wear per week"
-
-
-def tidy(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The library's figure rows as the page shows them: unit words spelt right (UTC, kWh,
-    DC), and the weekly battery-wear cost of managed charging said as what it is (a negative
-    cost is wear avoided), to the cent."""
-    out = []
-    for name, value in rows:
-        for pattern, word in _WORDS:
-            name, value = pattern.sub(word, name), pattern.sub(word, value)
-        split = _SPLIT_TIME.match(name)
-        if split and value.startswith("to "):  # a "17:00 to 06:00" cut at its first colon
-            name, value = split[1], f"{split[2]} {value}"
-        if "method: " in value:  # long fused-method names wrap at their "+"
-            head, _, method = value.partition("method: ")
-            value = head + "method: " + method.replace("+", " + ")
-        value = _LIST_COMMA.sub(", ", value)
-        if name == "Archetype":
-            value = value.replace("_", " ")
-        if name == _WEAR and value.endswith(" EUR"):
-            try:
-                eur = float(value.split()[0].replace(",", ""))
-            except ValueError:
-                eur = None
-            if eur is not None and eur < 0:
-                name, value = "Battery wear avoided per week", f"{-eur:,.2f} EUR"
-            elif eur is not None:
-                name, value = "Extra battery wear per week", f"{eur:,.2f} EUR"
-        out.append((name, value))
-    return out
-
-
 def _table(rows: list[tuple[str, str]]) -> None:
-    st.table(pl.DataFrame(tidy(rows), schema=["Figure", "Value"], orient="row").to_pandas())
+    st.table(pl.DataFrame(rows, schema=["Figure", "Value"], orient="row").to_pandas())
 
 
 def _sections(report: dict[str, Any]) -> None:

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-__all__ = ["LABELS", "fmt_estimate", "fmt_value", "headline", "label", "section_rows"]
+__all__ = [
+    "LABELS",
+    "fmt_estimate",
+    "fmt_value",
+    "headline",
+    "label",
+    "section_rows",
+    "tidy",
+]
 
 LABELS = {
     "state_of_health": "State of health",
@@ -133,7 +142,7 @@ def _milestone_rows(sec: dict[str, Any]) -> list[tuple[str, str]]:
 def section_rows(sec: dict[str, Any], key: str = "") -> list[tuple[str, str]]:
     """(label, text) rows for every figure in a section, in order; empty figures left out."""
     if key == "milestones":
-        return _milestone_rows(sec)
+        return tidy(_milestone_rows(sec))
     rows: list[tuple[str, str]] = []
     for k, v in sec.items():
         if k in _SKIP or v is None:
@@ -142,7 +151,49 @@ def section_rows(sec: dict[str, Any], key: str = "") -> list[tuple[str, str]]:
             rows += [_item_row(k, x) for x in v]  # one row per driver, flag, event, ...
         else:
             rows.append((label(k), fmt_value(v)))
-    return rows
+    return tidy(rows)
+
+
+_WORDS = (
+    (re.compile(r"\bUtc\b"), "UTC"),
+    (re.compile(r"\b[Kk]wh\b"), "kWh"),
+    (re.compile(r"\b[Dd]c\b"), "DC"),
+    (re.compile(r"\b[Ee]ur\b"), "EUR"),
+)
+_LIST_COMMA = re.compile(r",(?=[A-Za-z_])")  # "a,b,c" lists of names wrap as "a, b, c"
+_SPLIT_TIME = re.compile(r"^(.+): (\d\d:\d\d)$")  # "Typical windows: 17:00" | "to 06:00 ..."
+_WEAR = "Battery wear per week"
+
+
+def tidy(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Figure rows as a reader should see them: unit words spelt right (UTC, kWh, DC), lists
+    and long method names with room to wrap, a time window kept whole, and the weekly
+    battery-wear cost of managed charging said as what it is (a negative cost is wear
+    avoided), to the cent. Apply once: method names would gain spaces again."""
+    out = []
+    for name, value in rows:
+        for pattern, word in _WORDS:
+            name, value = pattern.sub(word, name), pattern.sub(word, value)
+        split = _SPLIT_TIME.match(name)
+        if split and value.startswith("to "):  # a "17:00 to 06:00" cut at its first colon
+            name, value = split[1], f"{split[2]} {value}"
+        if "method: " in value:  # long fused-method names wrap at their "+"
+            head, _, method = value.partition("method: ")
+            value = head + "method: " + method.replace("+", " + ")
+        value = _LIST_COMMA.sub(", ", value)
+        if name == "Archetype":
+            value = value.replace("_", " ")
+        if name == _WEAR and value.endswith(" EUR"):
+            try:
+                eur = float(value.split()[0].replace(",", ""))
+            except ValueError:
+                eur = None
+            if eur is not None and eur < 0:
+                name, value = "Battery wear avoided per week", f"{-eur:,.2f} EUR"
+            elif eur is not None:
+                name, value = "Extra battery wear per week", f"{eur:,.2f} EUR"
+        out.append((name, value))
+    return out
 
 
 _ITEM_NAMES = ("driver", "flag", "event", "session_type", "threshold_id", "from")
@@ -221,4 +272,4 @@ def headline(report: dict[str, Any]) -> list[tuple[str, str]]:
                 else f"{m['battery_wear']['cost_eur_per_week']:.3f} EUR",
             ),
         ]
-    return rows
+    return tidy(rows)

@@ -304,7 +304,7 @@ def test_soh_histogram_shares_one_bin_set():
 
 
 def test_report_rows_are_tidied():
-    from analytics.app.report_page import tidy
+    from analytics.reports.present import tidy
 
     rows = tidy(
         [
@@ -324,6 +324,24 @@ def test_report_rows_are_tidied():
     ]
     assert tidy([("Battery wear per week", "0.5 EUR")]) == [
         ("Extra battery wear per week", "0.50 EUR")
+    ]
+
+
+def test_every_renderer_gets_tidied_rows():
+    """The PDF and HTML reports read the same rows as the app: no "kwh" or "Utc" in them."""
+    from analytics.reports.present import section_rows
+
+    rows = section_rows(
+        {
+            "utc_offset_h": 1.0,
+            "flexible_kwh_per_week": 4.0,
+            "drivers": [{"driver": "fast charging", "feature": "dc_energy_share,soc_high"}],
+        }
+    )
+    assert rows == [
+        ("UTC offset (h)", "1"),
+        ("Flexible kWh per week", "4"),
+        ("Drivers: fast charging", "feature dc_energy_share, soc_high"),
     ]
 
 
