@@ -56,12 +56,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_SERVE_SCRIPT = """
+import sys
+import streamlit as st
+import uvicorn
+from starlette.middleware import Middleware
+from analytics.app.backend_url import KnownBackend
+script, host, port = sys.argv[1:4]
+app = st.App(script, middleware=[Middleware(KnownBackend)])
+uvicorn.run(app, host=host, port=int(port), log_level="warning")
+"""
+
+
 @contextlib.contextmanager
 def app_server(
     warehouse: Path, log: Path, *, script: Path = APP, timeout: float = 60.0
 ) -> Iterator[str]:
-    """Start the app as ``analytics app`` does (``python -m analytics.app.server``), or
-    ``streamlit run script`` for another script, on a free loopback port; yield its URL.
+    """Start the app as ``analytics app`` does (``python -m analytics.app.server``) on a free
+    loopback port; yield its URL. Another ``script`` is served the way the app is (an
+    ``st.App`` whose pages carry their server's address), under uvicorn, without the app's
+    preload and cache warm-up.
 
     The server reads ``warehouse`` read-only; its output goes to ``log``, which the error
     message points to when the server does not come up.
@@ -74,25 +88,17 @@ def app_server(
             "ANALYTICS_REPORT_KEY", "browser-test-key-0123456789"
         ),
         "PYTHONUNBUFFERED": "1",
+        # the same options for a script served without `streamlit run`'s command line
+        "STREAMLIT_SERVER_HEADLESS": "true",
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
     }
-    # the app starts as `analytics app` starts it (analytics.app.server: its libraries are
-    # imported before the first visit); any other script is a plain `streamlit run`
-    start = ["analytics.app.server"] if script == APP else ["streamlit", "run", str(script)]
-    cmd = [
-        sys.executable,
-        "-m",
-        *start,
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
+    if script == APP:
+        cmd = [sys.executable, "-m", "analytics.app.server", "--server.headless", "true"]
+        cmd += ["--server.port", str(port), "--server.address", "127.0.0.1"]
+        cmd += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    else:
+        cmd = [sys.executable, "-c", _SERVE_SCRIPT, str(script), "127.0.0.1", str(port)]
     url = f"http://127.0.0.1:{port}"
     with serving(cmd, url, log, env=env, timeout=timeout):
         yield url

@@ -10,7 +10,7 @@ from analytics.app.context import VEHICLE_KEY, PageContext, need, run_page
 from analytics.app.queries import COHORT_GROUPS
 from analytics.app.tables import Col, show
 
-__all__ = ["apply_filters", "render", "with_intervals"]
+__all__ = ["apply_filters", "kpis", "render", "with_intervals"]
 
 _TABLE_COLUMNS = {
     "vehicle_id": Col("Vehicle", pinned=True),  # stays in view when the table scrolls
@@ -74,7 +74,8 @@ def _filters(fleet: pl.DataFrame) -> pl.DataFrame:
     return apply_filters(fleet, models, chems, climates, age)
 
 
-def _kpis(sel: pl.DataFrame) -> None:
+def kpis(sel: pl.DataFrame) -> None:
+    """The four KPIs of the selected vehicles: count, data coverage, median SoH and spread."""
     soh = sel["soh_pct"].drop_nulls()
     cov = sel["coverage_pct"].drop_nulls()
     c = st.columns(4)
@@ -142,7 +143,7 @@ def _body(ctx: PageContext) -> None:
     st.header("Fleet")
     fleet: pl.DataFrame = ctx.read("fleet_vehicles")
     sel = _filters(fleet)
-    _kpis(sel)
+    kpis(sel)
     if sel.height == 0:
         st.info("No vehicle matches these filters.")
         return

@@ -13,7 +13,7 @@ from analytics.app import figures
 from analytics.app.context import PageContext, run_page, select_vehicle
 from analytics.app.tables import Col, show
 
-__all__ = ["DEFAULT_SIGNALS", "latest_soh", "render"]
+__all__ = ["DEFAULT_SIGNALS", "headline", "latest_soh", "render"]
 
 DEFAULT_SIGNALS = (
     "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current",
@@ -67,7 +67,9 @@ _MILESTONES = {
 }
 
 
-def _metrics(vid: str, d: dict[str, Any]) -> None:
+def headline(vid: str, d: dict[str, Any]) -> None:
+    """The vehicle's header, description and latest SoH, energy SoH and resistance growth
+    with their intervals (``d``: the ``vehicle_detail`` query's result)."""
     v = d["vehicle"]
     st.header(f"Vehicle {vid}")
     if v:
@@ -172,7 +174,7 @@ def _body(ctx: PageContext) -> None:
     if vid is None:
         return
     d = ctx.read("vehicle_detail", vid)
-    _metrics(vid, d)
+    headline(vid, d)
     if d["soh"].height or d["observations"].height:
         _health(d)
     span = _span(ctx, vid, d)
