@@ -47,6 +47,20 @@ def test_json_validates_and_matches_the_returned_report(issued, kind):
     assert cap["method"].startswith("fused")
 
 
+def test_each_health_figure_names_its_own_method(issued):
+    """Resistance growth and energy SoH are not made the way the capacity SoH is: each says how
+    it was made."""
+    from analytics.reports.sections.common import _energy_method
+
+    soh = issued["finance", "json"][0]["sections"]["state_of_health"]
+    cap, energy, res = soh["capacity_soh"], soh["energy_soh"], soh["resistance_growth"]
+    assert res["method"].startswith("kalman_rts(resistance)")
+    assert energy["method"] != cap["method"] and cap["method"] in energy["method"]
+    assert "resistive loss" in _energy_method({"soh_pct": 95.0, "energy_soh_pct": 94.2}, "m")
+    same = _energy_method({"soh_pct": 95.0, "energy_soh_pct": 95.0}, "m")
+    assert same.startswith("equal to the capacity SoH") and "no resistance reference" in same
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_html_is_self_contained(issued, kind):
     report, path = issued[kind, "html"]

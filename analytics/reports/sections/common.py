@@ -59,6 +59,21 @@ def latest_soh(data: VehicleData) -> dict[str, Any] | None:
     return soh.row(-1, named=True) if soh.height else None
 
 
+RESISTANCE_METHOD = (
+    "kalman_rts(resistance): current-step resistance at 25 °C against the vehicle's first 30 days"
+)
+
+
+def _energy_method(row: dict[str, Any], capacity_method: str) -> str:
+    """How the SoH stage made the energy SoH (``analytics.soh.daily``): the capacity SoH less
+    the extra resistive loss of a C/3 discharge, or the capacity SoH itself when there was no
+    resistance reference to take that loss from."""
+    energy, capacity = finite(row.get("energy_soh_pct")), finite(row.get("soh_pct"))
+    if energy is not None and capacity is not None and energy == capacity:
+        return f"equal to the capacity SoH, {capacity_method}: no resistance reference"
+    return f"capacity SoH, {capacity_method}, less the extra resistive loss at C/3"
+
+
 def state_of_health(data: VehicleData) -> dict[str, Any]:
     """Capacity SoH, energy SoH and resistance growth, each with interval and method."""
     row = latest_soh(data)
@@ -83,7 +98,7 @@ def state_of_health(data: VehicleData) -> dict[str, Any]:
         row.get("energy_soh_low_pct"),
         row.get("energy_soh_high_pct"),
         unit="%",
-        method=method,
+        method=_energy_method(row, method),
         reference_temp_c=temp,
     )
     if energy["value"] is None:
@@ -95,7 +110,7 @@ def state_of_health(data: VehicleData) -> dict[str, Any]:
         row.get("resistance_growth_low_pct"),
         row.get("resistance_growth_high_pct"),
         unit="%",
-        method=method,
+        method=RESISTANCE_METHOD,
     )
     stale = row.get("days_since_observation")
     if stale is not None and stale > 60:
