@@ -58,13 +58,10 @@ def free_port() -> int:
 
 _SERVE_SCRIPT = """
 import sys
-import streamlit as st
 import uvicorn
-from starlette.middleware import Middleware
-from analytics.app.backend_url import KnownBackend
+from analytics.app.asgi import make_app
 script, host, port = sys.argv[1:4]
-app = st.App(script, middleware=[Middleware(KnownBackend)])
-uvicorn.run(app, host=host, port=int(port), log_level="warning")
+uvicorn.run(make_app(script), host=host, port=int(port), log_level="warning")
 """
 
 
