@@ -55,8 +55,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from analytics.app.server import APP
+
 ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "app.py"
 KEY = "benchmark-key-0123456789"
 TARGET_COLD, TARGET_WARM = 2.0, 0.5
 

@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from analytics.app.server import APP
+
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "app.py"
 CHROMIUM_ENV = "ANALYTICS_CHROMIUM"
 CHROMIUM_ARGS = [
     "--headless",
